@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* device-io.c: the render/capture cycle of a device, run in its data thread.
+ *
+ * Sinks: on each tick the device renders one period ahead of the clock:
+ * every active input is converted to float at the device rate and channel
+ * layout (format → float, remap by position, speexdsp resampling), scaled
+ * by stream × device volume and summed; the sum is converted (with
+ * saturation) to the device format and handed to the backend. A sink's
+ * monitor source lives in the same thread: its record streams receive the
+ * mixed signal (or, with direct_on_input, one input's signal).
+ * Sources: the backend fills one period, which goes to every record stream.
+ *
+ * Clock: frames are derived from CLOCK_MONOTONIC since the device started
+ * running (no cumulative rounding drift); the reported device latency is
+ * the part of the rendered period not yet "played" (rendered_until − now),
+ * which makes read_index − latency advance linearly for libpulse's
+ * smoother.
+ *
+ * Real-time rules: no allocation, no locks, no logging here. All buffers
+ * are allocated by device_io_start(); per-stream state by the control
+ * thread before the stream is added.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include "engine/core.h"
+#include "engine/base/log.h"
+
+#define IO_MAX_PERIOD_USEC 50000ULL
+#define IO_DEFAULT_PERIOD_USEC 10000ULL
+#define IO_MIN_PERIOD_USEC 1000ULL
+#define IO_CHUNK_FRAMES 1024U
+
+DeviceIo *device_io_of(Device *d) {
+        if (d->monitor_of)
+                return d->monitor_of->io;
+        return d->io;
+}
+
+uint64_t device_io_latency(DeviceIo *io) {
+        uint64_t now = iothread_now_usec(), l = 0;
+
+        if (io->rendered_until > now)
+                l = io->rendered_until - now;
+        if (io->backend && io->backend->delay)
+                l += io->backend->delay(io);
+        return l;
+}
+
+static void notify_si(DeviceIo *io, SinkInput *si, uint32_t bits) {
+        atomic_fetch_or_explicit(&si->notify, bits, memory_order_release);
+        (void)io;
+}
+
+/* Appends frames (stream layout, float) to a record stream's ring. */
+static void record_put(DeviceIo *io, SourceOutput *so, float *buf, size_t frames) {
+        unsigned sch = so->spec.channels;
+        size_t bytes = frames * so->io.frame_size;
+        int64_t w, rd;
+
+        if (!frames)
+                return;
+        dsp_apply_volume(buf, frames, sch, so->io.factors);
+        w = atomic_load_explicit(&so->ring.write_index, memory_order_relaxed);
+        rd = atomic_load_explicit(&so->ring.read_index, memory_order_acquire);
+        if ((size_t)(w - rd) + bytes > so->ring.size ||
+            (uint64_t)(w - rd) + bytes > so->attr.maxlength) {
+                /* The reader is behind: drop (there is no record overflow message). */
+                atomic_fetch_add_explicit(&so->dropped, bytes, memory_order_relaxed);
+                return;
+        }
+        {
+                size_t off = (size_t)((uint64_t)w & (so->ring.size - 1));
+                size_t first = C_MIN(bytes, so->ring.size - off);
+
+                if (first == bytes) {
+                        dsp_from_float(so->spec.format, buf, so->ring.data + off, frames * sch);
+                } else {
+                        dsp_from_float(so->spec.format, buf, io->rec_out, frames * sch);
+                        memcpy(so->ring.data + off, io->rec_out, first);
+                        memcpy(so->ring.data, io->rec_out + first, bytes - first);
+                }
+        }
+        atomic_store_explicit(&so->ring.write_index, w + (int64_t)bytes, memory_order_release);
+        atomic_fetch_or_explicit(&so->notify, STREAM_NOTIFY_DATA, memory_order_release);
+}
+
+/* Record delivery: buf holds frames at the device rate and layout (float). */
+static void deliver_record(DeviceIo *io, SourceOutput *so, const float *buf, size_t frames) {
+        SourceOutputIo *sio = &so->io;
+        unsigned dch = io->device->spec.channels, sch = so->spec.channels;
+        size_t done = 0;
+
+        if (sio->corked)
+                return;
+        while (done < frames) {
+                size_t n = C_MIN(frames - done, (size_t)IO_CHUNK_FRAMES);
+
+                dsp_remap_run(&sio->remap, buf + done * dch, io->rec_a, n);
+                done += n;
+                if (so->flags & STREAM_FLAG_PEAK_DETECT) {
+                        const float *in = io->rec_a;
+                        size_t left = n;
+
+                        /* Peaks are mono values; every channel of the stream carries them. */
+                        while (left) {
+                                size_t used = dsp_peak_push(&sio->peak, in, left);
+                                size_t got = dsp_peak_pop(&sio->peak, io->rec_c, IO_CHUNK_FRAMES);
+
+                                for (size_t f = 0; f < got; f++)
+                                        for (unsigned ch = 0; ch < sch; ch++)
+                                                io->rec_b[f * sch + ch] = io->rec_c[f];
+                                record_put(io, so, io->rec_b, got);
+                                in += used * sch;
+                                left -= used;
+                                if (!used && !got)
+                                        break;
+                        }
+                } else if (sio->resampler) {
+                        const float *in = io->rec_a;
+                        size_t left = n;
+
+                        while (left) {
+                                size_t used = left, out = IO_CHUNK_FRAMES;
+
+                                dsp_resampler_process(sio->resampler, in, &used, io->rec_b, &out);
+                                record_put(io, so, io->rec_b, out);
+                                in += used * sch;
+                                left -= used;
+                                if (!used && !out)
+                                        break;
+                        }
+                } else {
+                        record_put(io, so, io->rec_a, n);
+                }
+        }
+}
+
+/* Renders `frames` device frames of input si into io->tmp_c. Returns frames produced
+ * (always `frames`; silence where the queue ran dry). */
+static void render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notified) {
+        SinkInputIo *sio = &si->io;
+        Device *dev = io->device;
+        unsigned dch = dev->spec.channels, sch = si->spec.channels;
+        size_t fs = sio->frame_size, produced = 0;
+        int64_t w = atomic_load_explicit(&si->ring.write_index, memory_order_acquire);
+        int64_t rd = atomic_load_explicit(&si->ring.read_index, memory_order_relaxed);
+        bool got_data = false, ran_dry = false;
+
+        memset(io->tmp_c, 0, frames * dch * sizeof(float));
+        if (sio->prebuffering) {
+                if (w - rd >= (int64_t)si->attr.prebuf && w > rd)
+                        sio->prebuffering = false;
+                else if (!(sio->drain && w > rd))
+                        goto dry;
+        }
+        while (produced < frames) {
+                size_t want = frames - produced, in_need, take, avail, out;
+                float *stage = io->tmp_b;
+
+                in_need = sio->resampler ? dsp_resampler_input_frames_for(sio->resampler, want) : want;
+                in_need = C_MAX(C_MIN(in_need, (size_t)IO_CHUNK_FRAMES), (size_t)1);
+                avail = w > rd ? (size_t)(w - rd) / fs : 0;
+                take = C_MIN(in_need, avail);
+                if (take) {
+                        size_t bytes = take * fs;
+                        size_t off = (size_t)((uint64_t)rd & (si->ring.size - 1));
+                        size_t first = C_MIN(bytes, si->ring.size - off);
+
+                        if (first == bytes) {
+                                dsp_to_float(si->spec.format, si->ring.data + off, io->tmp_a, take * sch);
+                        } else {
+                                dsp_to_float(si->spec.format, si->ring.data + off, io->tmp_a,
+                                             first / sample_format_size(si->spec.format));
+                                dsp_to_float(si->spec.format, si->ring.data,
+                                             io->tmp_a + first / sample_format_size(si->spec.format),
+                                             (bytes - first) / sample_format_size(si->spec.format));
+                        }
+                        dsp_remap_run(&sio->remap, io->tmp_a, io->tmp_b, take);
+                        rd += (int64_t)bytes;
+                        got_data = true;
+                        sio->playing_for += bytes;
+                }
+                if (take < in_need) {
+                        ran_dry = true;
+                        if (!sio->resampler) {
+                                memcpy(io->tmp_c + produced * dch, io->tmp_b, take * dch * sizeof(float));
+                                produced += take;
+                                break;
+                        }
+                        /* feed the resampler silence for the missing part */
+                        memset(io->tmp_b + take * dch, 0, (in_need - take) * dch * sizeof(float));
+                        if (si->attr.prebuf == 0) {
+                                /* prebuf 0: the read index runs through the gap */
+                                rd += (int64_t)((in_need - take) * fs);
+                        }
+                }
+                if (sio->resampler) {
+                        size_t in = in_need;
+
+                        out = want;
+                        dsp_resampler_process(sio->resampler, io->tmp_b, &in, io->tmp_c + produced * dch, &out);
+                        stage = NULL;
+                        if (out == 0 && in == 0)
+                                break;
+                } else {
+                        memcpy(io->tmp_c + produced * dch, io->tmp_b, take * dch * sizeof(float));
+                        out = take;
+                }
+                (void)stage;
+                produced += out;
+                if (ran_dry)
+                        break;
+        }
+        if (ran_dry && !sio->resampler && si->attr.prebuf == 0 && produced < frames)
+                rd += (int64_t)((frames - produced) * fs);   /* gap plays as silence */
+        atomic_store_explicit(&si->ring.read_index, rd, memory_order_release);
+        if (got_data) {
+                uint32_t bits = STREAM_NOTIFY_CONSUMED;
+
+                if (!sio->ever_started || sio->underrun)
+                        bits |= STREAM_NOTIFY_STARTED;
+                sio->ever_started = true;
+                sio->underrun = false;
+                sio->underrun_for = 0;
+                notify_si(io, si, bits);
+                *notified = true;
+        } else if (si->attr.prebuf == 0 && ran_dry) {
+                notify_si(io, si, STREAM_NOTIFY_CONSUMED);
+                *notified = true;
+        }
+        if (!ran_dry)
+                return;
+dry:
+        if (w <= rd) {
+                if (sio->drain) {
+                        sio->drain = false;
+                        notify_si(io, si, STREAM_NOTIFY_DRAINED);
+                        *notified = true;
+                } else if (sio->ever_started && !sio->underrun) {
+                        atomic_store_explicit(&si->underflow_index, rd, memory_order_relaxed);
+                        notify_si(io, si, STREAM_NOTIFY_UNDERFLOW);
+                        *notified = true;
+                }
+                if (sio->ever_started) {
+                        sio->underrun = true;
+                        sio->playing_for = 0;
+                        sio->underrun_for += frames * fs;
+                }
+                if (si->attr.prebuf > 0 && !sio->drain)
+                        sio->prebuffering = true;
+        }
+}
+
+static void render_sink(DeviceIo *io, size_t frames) {
+        Device *dev = io->device;
+        unsigned dch = dev->spec.channels;
+        bool notified = false, any_direct = false;
+        SinkInput *si;
+        SourceOutput *so;
+        CList *it;
+
+        memset(io->mix, 0, frames * dch * sizeof(float));
+        for (it = io->outputs.next; it != &io->outputs; it = it->next) {
+                so = c_container_of(it, SourceOutput, io.link);
+                if (so->direct_on_input)
+                        any_direct = true;
+        }
+        for (it = io->inputs.next; it != &io->inputs; it = it->next) {
+                float f[32];
+
+                si = c_container_of(it, SinkInput, io.link);
+                if (si->io.corked)
+                        continue;
+                render_input(io, si, frames, &notified);
+                if (any_direct) {
+                        dsp_apply_volume(io->tmp_c, frames, dch, si->io.factors);
+                        for (CList *jt = io->outputs.next; jt != &io->outputs; jt = jt->next) {
+                                so = c_container_of(jt, SourceOutput, io.link);
+                                if (so->direct_on_input == si)
+                                        deliver_record(io, so, io->tmp_c, frames);
+                        }
+                        dsp_mix_add(io->mix, io->tmp_c, frames, dch, io->dev_factors);
+                } else {
+                        for (unsigned c = 0; c < dch; c++)
+                                f[c] = si->io.factors[c < 32 ? c : 0] * io->dev_factors[c];
+                        dsp_mix_add(io->mix, io->tmp_c, frames, dch, f);
+                }
+        }
+        dsp_from_float(dev->spec.format, io->mix, io->out, frames * dch);
+        if (io->backend && io->backend->write)
+                io->backend->write(io, io->out, frames * sample_spec_frame_size(&dev->spec));
+        for (it = io->outputs.next; it != &io->outputs; it = it->next) {
+                so = c_container_of(it, SourceOutput, io.link);
+                if (!so->direct_on_input)
+                        deliver_record(io, so, io->mix, frames);
+                notified = true;
+        }
+        if (notified)
+                iothread_notify(&io->thread);
+}
+
+static void capture_source(DeviceIo *io, size_t frames) {
+        Device *dev = io->device;
+        size_t fs = sample_spec_frame_size(&dev->spec), got = 0;
+        SourceOutput *so;
+        CList *it;
+
+        if (io->backend && io->backend->read)
+                got = io->backend->read(io, io->out, frames * fs);
+        if (got < frames * fs)
+                memset(io->out + got, dev->spec.format == SAMPLE_U8 ? 0x80 : 0, frames * fs - got);
+        dsp_to_float(dev->spec.format, io->out, io->mix, frames * dev->spec.channels);
+        dsp_apply_volume(io->mix, frames, dev->spec.channels, io->dev_factors);
+        for (it = io->outputs.next; it != &io->outputs; it = it->next) {
+                so = c_container_of(it, SourceOutput, io.link);
+                deliver_record(io, so, io->mix, frames);
+        }
+        if (!c_list_is_empty(&io->outputs))
+                iothread_notify(&io->thread);
+}
+
+static uint64_t device_io_tick(IoThread *t, uint64_t now) {
+        DeviceIo *io = t->userdata;
+        Device *dev = io->device;
+        uint64_t period = io->period_usec, target_end = now + period;
+        size_t frames;
+
+        if (io->suspended || (c_list_is_empty(&io->inputs) && c_list_is_empty(&io->outputs))) {
+                io->rendered_until = 0;
+                return 0;
+        }
+        if (io->rendered_until < now)
+                io->rendered_until = now;       /* (re)start: nothing is queued in the device */
+        if (target_end <= io->rendered_until)
+                return period;
+        frames = (size_t)((target_end - io->rendered_until) * dev->spec.rate / 1000000ULL);
+        frames = C_MIN(frames, io->max_frames);
+        if (!frames)
+                return period;
+        if (dev->kind == DEVICE_SINK)
+                render_sink(io, frames);
+        else
+                capture_source(io, frames);
+        io->rendered_until += (uint64_t)frames * 1000000ULL / dev->spec.rate;
+        io->bytes_rendered += frames * sample_spec_frame_size(&dev->spec);
+        return period;
+}
+
+static const IoThreadOps device_io_thread_ops = {
+        .tick = device_io_tick,
+};
+
+/* Main loop side: handle the data thread's notifications. */
+static void handle_si_notify(SinkInput *si) {
+        uint32_t bits = atomic_exchange_explicit(&si->notify, 0, memory_order_acq_rel);
+
+        if (!bits || !si->ops)
+                return;
+        if ((bits & STREAM_NOTIFY_STARTED) && si->ops->started)
+                si->ops->started(si);
+        if ((bits & STREAM_NOTIFY_UNDERFLOW) && si->ops->underflow)
+                si->ops->underflow(si, atomic_load(&si->underflow_index));
+        if ((bits & STREAM_NOTIFY_CONSUMED) && si->ops->consumed)
+                si->ops->consumed(si);
+        /* Last: the owner may free the stream when it drained. */
+        if ((bits & STREAM_NOTIFY_DRAINED) && si->ops->drained)
+                si->ops->drained(si);
+}
+
+static void handle_so_notify(SourceOutput *so) {
+        uint32_t bits = atomic_exchange_explicit(&so->notify, 0, memory_order_acq_rel);
+
+        if ((bits & STREAM_NOTIFY_DATA) && so->ops && so->ops->data)
+                so->ops->data(so);
+}
+
+static void device_io_on_notify(void *userdata) {
+        DeviceIo *io = userdata;
+        Device *d = io->device;
+        SinkInput *si;
+        SourceOutput *so;
+
+        iothread_notify_ack(&io->thread);
+        if (d->kind == DEVICE_SINK) {
+                c_list_for_each_entry_safe(si, t, &d->streams, device_link)
+                        handle_si_notify(si);
+                if (d->monitor)
+                        c_list_for_each_entry_safe(so, t2, &d->monitor->streams, device_link)
+                                handle_so_notify(so);
+        } else {
+                c_list_for_each_entry_safe(so, t3, &d->streams, device_link)
+                        handle_so_notify(so);
+        }
+}
+
+static void set_dev_factors_fn(IoThread *t, void *arg) {
+        DeviceIo *io = t->userdata;
+
+        memcpy(io->dev_factors, arg, sizeof(io->dev_factors));
+}
+
+static void set_suspended_fn(IoThread *t, void *arg) {
+        DeviceIo *io = t->userdata;
+
+        io->suspended = *(bool *)arg;
+        if (!io->suspended && !t->next_tick)
+                iothread_set_next_tick(t, iothread_now_usec());
+}
+
+void device_io_sync(Device *d) {
+        DeviceIo *io = d->io;
+        float f[32];
+        bool s;
+
+        if (!io)
+                return;
+        dsp_volume_factors(&d->volume, d->mute, f);
+        iothread_invoke(&io->thread, set_dev_factors_fn, f);
+        s = d->suspend_cause != 0;
+        iothread_invoke(&io->thread, set_suspended_fn, &s);
+}
+
+static void device_io_free_buffers(DeviceIo *io) {
+        free(io->mix);
+        free(io->tmp_a);
+        free(io->tmp_b);
+        free(io->tmp_c);
+        free(io->rec_a);
+        free(io->rec_b);
+        free(io->rec_c);
+        free(io->out);
+        free(io->rec_out);
+}
+
+int device_io_start(Device *d, const DeviceIoBackend *b, void *backend_data) {
+        DeviceIo *io = calloc(1, sizeof(*io));
+        size_t dch = d->spec.channels, fs = sample_spec_frame_size(&d->spec);
+        int r;
+
+        if (!io)
+                return -ENOMEM;
+        io->device = d;
+        io->backend = b;
+        io->backend_data = backend_data;
+        c_list_init(&io->inputs);
+        c_list_init(&io->outputs);
+        io->period_usec = IO_DEFAULT_PERIOD_USEC;
+        io->max_frames = (size_t)(d->spec.rate * IO_MAX_PERIOD_USEC / 1000000ULL) + 1;
+        if (io->max_frames > IO_CHUNK_FRAMES)
+                io->max_frames = IO_CHUNK_FRAMES;
+        io->mix = calloc(io->max_frames * dch, sizeof(float));
+        io->tmp_a = calloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX, sizeof(float));
+        io->tmp_b = calloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX, sizeof(float));
+        io->tmp_c = calloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX, sizeof(float));
+        io->rec_a = calloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX, sizeof(float));
+        io->rec_b = calloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX, sizeof(float));
+        io->rec_c = calloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX, sizeof(float));
+        io->out = malloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX * 4 + io->max_frames * fs);
+        io->rec_out = malloc((size_t)IO_CHUNK_FRAMES * CHANNELS_MAX * 4);
+        if (!io->mix || !io->tmp_a || !io->tmp_b || !io->tmp_c || !io->out || !io->rec_a ||
+            !io->rec_b || !io->rec_c || !io->rec_out) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        dsp_volume_factors(&d->volume, d->mute, io->dev_factors);
+        io->suspended = d->suspend_cause != 0;
+        r = iothread_start(&io->thread, d->kind == DEVICE_SINK ? "pc-sink" : "pc-source",
+                           &device_io_thread_ops, io);
+        if (r < 0)
+                goto fail;
+        if (d->core->loop && d->core->loop->add_fd) {
+                r = d->core->loop->add_fd(d->core, io->thread.notify_fd, device_io_on_notify, io,
+                                          &io->notify_handle);
+                if (r < 0) {
+                        iothread_stop(&io->thread);
+                        goto fail;
+                }
+        }
+        d->io = io;
+        return 0;
+fail:
+        device_io_free_buffers(io);
+        free(io);
+        return r;
+}
+
+void device_io_stop(Device *d) {
+        DeviceIo *io = d->io;
+
+        if (!io)
+                return;
+        iothread_stop(&io->thread);
+        if (io->notify_handle && d->core->loop && d->core->loop->remove_fd)
+                d->core->loop->remove_fd(d->core, io->notify_handle);
+        device_io_free_buffers(io);
+        free(io);
+        d->io = NULL;
+}
