@@ -201,6 +201,8 @@ int device_set_mute(Device *d, bool mute);
 int device_suspend(Device *d, bool suspend, uint32_t cause);
 int device_set_port(Device *d, const char *port);       /* NOTIMPLEMENTED without ports, NOENTITY */
 uint64_t device_latency(Device *d);
+/* Sets the latency range (usec) of d and its monitor; idle devices report the maximum. */
+void device_set_latency_range(Device *d, uint64_t min, uint64_t max);
 void device_changed(Device *d);                         /* posts CHANGE */
 /* Adds the single "any PCM" format (what null sinks report). */
 int device_add_default_format(Device *d);
@@ -345,11 +347,16 @@ struct Core {
         bool disallow_module_loading;
         bool disallow_exit;
         bool exiting;
+        bool server_change_pending;
         CList listeners;
         CList message_handlers;
         const CoreLoopOps *loop;
         void *loop_userdata;
         uint64_t sample_cache_bytes;
+        char *runtime_dir;              /* where relative device paths live */
+        /* allocation statistics for STAT */
+        uint64_t blocks_allocated_total;
+        uint64_t bytes_allocated_total;
 };
 
 int core_new(Core **ret);
@@ -380,6 +387,10 @@ int core_resolve_device(Core *c, DeviceKind kind, uint32_t index, const char *na
 int core_set_default_device(Core *c, DeviceKind kind, const char *name);
 /* Recomputes effective defaults; posts SERVER CHANGE when they change. */
 void core_update_defaults(Core *c);
+/* Same, but the SERVER CHANGE event is posted on the next main-loop iteration. */
+void core_update_defaults_late(Core *c);
+/* Posts a SERVER CHANGE left pending by core_update_defaults_late() now. */
+void core_flush_server_change(Core *c);
 
 int core_register_message_handler(Core *c, const char *path, const char *description,
                                   MessageHandlerFn fn, void *userdata);

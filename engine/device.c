@@ -159,12 +159,13 @@ int device_new(Core *c, const DeviceNew *n, Device **ret) {
                 r = proplist_setf(mon->props, "device.description", "Monitor of %s", desc);
                 if (r >= 0)
                         r = proplist_sets(mon->props, "device.class", "monitor");
+                if (r >= 0)
+                        r = proplist_sets(mon->props, "device.icon_name", "audio-input-microphone");
                 if (r < 0)
                         goto fail;
                 {
                         static const char *const inherit[] = { "device.bus", "device.vendor.name",
-                                                               "device.product.name", "device.icon_name",
-                                                               "device.string" };
+                                                               "device.product.name" };
 
                         for (size_t i = 0; i < C_ARRAY_SIZE(inherit); i++) {
                                 const char *v = proplist_gets(d->props, inherit[i]);
@@ -184,16 +185,21 @@ int device_new(Core *c, const DeviceNew *n, Device **ret) {
         if (r < 0)
                 goto fail;
 
-        /* commit: nothing below fails */
+        /* commit: nothing below fails. Events in PulseAudio's order, as seen on
+         * the wire: CHANGE sink, CHANGE monitor, NEW monitor, (SERVER CHANGE), NEW sink. */
         device_link(c, d);
         if (mon) {
                 device_link(c, mon);
                 d->monitor = mon;
                 mon->monitor_of = d;
         }
-        /* PulseAudio's order as seen on the wire: the new device is announced, then defaults. */
-        if (mon)
+        core_post_event(c, d->kind == DEVICE_SINK ? FACILITY_SINK : FACILITY_SOURCE, EVENT_CHANGE,
+                        d->index);
+        if (mon) {
+                core_post_event(c, FACILITY_SOURCE, EVENT_CHANGE, mon->index);
                 core_post_event(c, FACILITY_SOURCE, EVENT_NEW, mon->index);
+                core_update_defaults(c);
+        }
         core_post_event(c, d->kind == DEVICE_SINK ? FACILITY_SINK : FACILITY_SOURCE, EVENT_NEW,
                         d->index);
         core_update_defaults(c);
@@ -237,34 +243,42 @@ static void device_rescue_streams(Device *d) {
         }
 }
 
+/* Takes d out of the registry: streams are rescued, REMOVE is posted. */
+static void device_unlink(Device *d) {
+        Core *c = d->core;
+
+        idxmap_remove(core_device_map(c, d->kind), d->index);
+        device_rescue_streams(d);
+        if (d->monitor_of)
+                d->monitor_of->monitor = NULL;
+        core_post_event(c, d->kind == DEVICE_SINK ? FACILITY_SINK : FACILITY_SOURCE,
+                        EVENT_REMOVE, d->index);
+}
+
 void device_free(Device *d) {
         Core *c;
+        Device *mon;
 
         if (!d)
                 return;
         c = d->core;
-        if (d->monitor) {
-                device_free(d->monitor);
-                d->monitor = NULL;
-        }
+        mon = d->monitor;
         if (d->linked) {
+                /* As PulseAudio: the defaults move on first (SERVER CHANGE, also to
+                 * "none"), then the monitor and the device go (REMOVE events), and the
+                 * streams are rescued to the new defaults on the way. */
                 d->linked = false;
-                idxmap_remove(core_device_map(c, d->kind), d->index);
-                if (c->default_sink == d)
-                        c->default_sink = NULL;
-                if (c->default_source == d)
-                        c->default_source = NULL;
+                if (mon)
+                        mon->linked = false;
                 core_update_defaults(c);
-                device_rescue_streams(d);
-                if (d->monitor_of)
-                        d->monitor_of->monitor = NULL;
-                if (c->default_sink == d)
-                        c->default_sink = NULL;
-                if (c->default_source == d)
-                        c->default_source = NULL;
-                core_post_event(c, d->kind == DEVICE_SINK ? FACILITY_SINK : FACILITY_SOURCE,
-                                EVENT_REMOVE, d->index);
-                core_update_defaults(c);
+                if (mon)
+                        device_unlink(mon);
+                device_unlink(d);
+        }
+        if (mon) {
+                d->monitor = NULL;
+                mon->monitor_of = NULL;
+                device_release(mon);
         }
         device_io_stop(d);
         device_release(d);
@@ -397,6 +411,19 @@ int device_set_port(Device *d, const char *port) {
                 return 0;
         }
         return ENGINE_E_NOENTITY;
+}
+
+void device_set_latency_range(Device *d, uint64_t min, uint64_t max) {
+        Device *targets[2] = { d, d->monitor };
+
+        for (size_t i = 0; i < 2; i++) {
+                if (!targets[i])
+                        continue;
+                targets[i]->min_latency = min;
+                targets[i]->max_latency = C_MAX(max, min);
+                if (c_list_is_empty(&targets[i]->streams))
+                        targets[i]->configured_latency = targets[i]->max_latency;
+        }
 }
 
 uint64_t device_latency(Device *d) {

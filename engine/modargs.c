@@ -60,10 +60,16 @@ static int modargs_add(ModArgs *a, const char *const *valid, char *key, char *va
 int modargs_parse(const char *s, const char *const *valid, ModArgs **ret) {
         ModArgs *a = calloc(1, sizeof(*a));
         const char *p = s ? s : "";
+        /* One scratch buffer for the value being parsed (never longer than the
+         * input), so the work and memory stay linear in the input's length. */
+        char *buf = malloc(strlen(p) + 1);
         int r = 0;
 
-        if (!a)
+        if (!a || !buf) {
+                free(a);
+                free(buf);
                 return -ENOMEM;
+        }
         for (;;) {
                 const char *ks;
                 char *key = NULL, *value = NULL;
@@ -82,11 +88,8 @@ int modargs_parse(const char *s, const char *const *valid, ModArgs **ret) {
                 }
                 kl = (size_t)(p - ks);
                 p++;
-                value = malloc(strlen(p) + 1);
                 key = strndup(ks, kl);
-                if (!value || !key) {
-                        free(value);
-                        free(key);
+                if (!key) {
                         r = -ENOMEM;
                         break;
                 }
@@ -96,7 +99,7 @@ int modargs_parse(const char *s, const char *const *valid, ModArgs **ret) {
                         while (*p && *p != q) {
                                 if (*p == '\\' && p[1])
                                         p++;
-                                value[vl++] = *p++;
+                                buf[vl++] = *p++;
                         }
                         if (*p != q) {
                                 free(value);
@@ -109,10 +112,15 @@ int modargs_parse(const char *s, const char *const *valid, ModArgs **ret) {
                         while (*p && !is_space(*p)) {
                                 if (*p == '\\' && p[1])
                                         p++;
-                                value[vl++] = *p++;
+                                buf[vl++] = *p++;
                         }
                 }
-                value[vl] = 0;
+                value = strndup(buf, vl);
+                if (!value) {
+                        free(key);
+                        r = -ENOMEM;
+                        break;
+                }
                 r = modargs_add(a, valid, key, value);
                 if (r) {
                         free(value);
@@ -120,6 +128,7 @@ int modargs_parse(const char *s, const char *const *valid, ModArgs **ret) {
                         break;
                 }
         }
+        free(buf);
         if (r) {
                 modargs_free(a);
                 return r;

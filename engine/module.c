@@ -76,6 +76,9 @@ int module_load(Core *c, const char *name, const char *args, ModuleOrigin origin
         r = modargs_parse(args, desc->valid_args, &ma);
         if (r) {
                 log_error("Failed to parse module arguments of %s: %s", name, args ? args : "");
+                /* PulseAudio allocates the index before the module parses its arguments:
+                 * clients see the gap, so we leave it too. */
+                c->modules.next_index++;
                 return r < 0 ? r : ENGINE_E_INVALID;
         }
 

@@ -63,6 +63,8 @@ int sample_cache_add(Core *c, const char *name, const SampleSpec *ss, const Chan
         s->data = data;
         s->length = n;
         s->owner_uid = owner_uid;
+        c->blocks_allocated_total++;
+        c->bytes_allocated_total += n;
         if (old) {
                 /* Replacing keeps the slot's identity for clients: CHANGE, same index. */
                 idxmap_remove(&c->samples, old->index);

@@ -207,17 +207,42 @@ static void device_update_latency(Device *d) {
         d->configured_latency = lat;
 }
 
-static void device_streams_changed(Device *d) {
+/* RUNNING while some stream actually moves data (uncorked), IDLE otherwise. */
+static DeviceState device_compute_state(Device *d) {
+        SinkInput *si;
+        SourceOutput *so;
+
+        if (d->suspend_cause)
+                return DEVICE_SUSPENDED;
+        if (d->kind == DEVICE_SINK) {
+                c_list_for_each_entry(si, &d->streams, device_link)
+                        if (!si->corked)
+                                return DEVICE_RUNNING;
+        } else {
+                c_list_for_each_entry(so, &d->streams, device_link)
+                        if (!so->corked)
+                                return DEVICE_RUNNING;
+        }
+        return DEVICE_IDLE;
+}
+
+/* always_event: streams came or went (PulseAudio posts a device CHANGE then);
+ * otherwise (cork) only a state change is announced. */
+static void device_state_update(Device *d, bool always_event) {
         DeviceState ns;
 
         device_update_latency(d);
-        ns = d->suspend_cause ? DEVICE_SUSPENDED
-             : c_list_is_empty(&d->streams) ? DEVICE_IDLE : DEVICE_RUNNING;
-        d->state = ns;
-        if (d->monitor_of == NULL && d->kind == DEVICE_SINK && d->monitor &&
-            !d->monitor->suspend_cause)
-                d->monitor->state = c_list_is_empty(&d->monitor->streams) ? DEVICE_IDLE : DEVICE_RUNNING;
-        device_changed(d);
+        ns = device_compute_state(d);
+        if (d->kind == DEVICE_SINK && d->monitor && !d->monitor->suspend_cause)
+                d->monitor->state = device_compute_state(d->monitor);
+        if (ns != d->state || always_event) {
+                d->state = ns;
+                device_changed(d);
+        }
+}
+
+static void device_streams_changed(Device *d) {
+        device_state_update(d, true);
 }
 
 static size_t device_stream_count(Device *d) {
@@ -448,11 +473,14 @@ int sink_input_new(Core *c, const SinkInputNew *n, SinkInput **ret) {
                 r = -ENOMEM;
                 goto fail;
         }
+        si->requested_attr = n->attr;
         si->attr = n->attr;
         playback_negotiate(&ss, sink, &si->attr, n->flags, &si->configured_latency);
         r = ring_alloc(&si->ring, (size_t)si->attr.tlength * 2 + si->attr.minreq * 2 + 65536);
         if (r < 0)
                 goto fail;
+        c->blocks_allocated_total++;
+        c->bytes_allocated_total += si->ring.size;
         r = si_setup_conversion(si, sink);
         if (r)
                 goto fail;
@@ -561,15 +589,9 @@ uint32_t sink_input_take_request(SinkInput *si) {
                 si->last_read_index = rd;
         }
         m = si->missing;
-        /* Never hand out more than keeps the queue within tlength. */
-        if (m > 0 && (w - rd) + m > (int64_t)si->attr.tlength + (int64_t)si->attr.minreq)
-                m = (int64_t)si->attr.tlength - (w > rd ? w - rd : 0);
         if (m <= 0)
                 return 0;
         if (m < (int64_t)si->attr.minreq && !prebuffering)
-                return 0;
-        m -= m % (int64_t)sample_spec_frame_size(&si->spec);
-        if (m <= 0)
                 return 0;
         si->missing -= m;
         return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
@@ -582,7 +604,7 @@ void sink_input_cork(SinkInput *si, bool cork) {
         si_invoke(si, SI_CORK, cork);
         core_post_event(si->core, FACILITY_SINK_INPUT, EVENT_CHANGE, si->index);
         if (si->sink)
-                device_streams_changed(si->sink);
+                device_state_update(si->sink, false);
 }
 
 void sink_input_flush(SinkInput *si) {
@@ -621,6 +643,7 @@ int sink_input_set_buffer_attr(SinkInput *si, const BufferAttr *req, uint32_t fl
         uint32_t old_tlength = si->attr.tlength;
         uint64_t lat;
 
+        si->requested_attr = *req;
         si->flags = (si->flags & ~(STREAM_FLAG_ADJUST_LATENCY | STREAM_FLAG_EARLY_REQUESTS)) |
                     (flags & (STREAM_FLAG_ADJUST_LATENCY | STREAM_FLAG_EARLY_REQUESTS));
         playback_negotiate(&si->spec, si->sink, &a, si->flags, &lat);
@@ -709,11 +732,16 @@ int sink_input_move(SinkInput *si, Device *dest) {
         si->sink = dest;
         c_list_link_tail(&dest->streams, &si->device_link);
         {
-                BufferAttr a = si->attr;
+                BufferAttr a = si->requested_attr;
+                uint32_t old_tlength = si->attr.tlength;
                 uint64_t lat;
 
                 playback_negotiate(&si->spec, dest, &a, si->flags, &lat);
+                if ((size_t)a.tlength * 2 > si->ring.size)
+                        a.tlength = si->attr.tlength;   /* the queue keeps its size */
+                si->attr = a;
                 si->configured_latency = lat;
+                si->missing += (int64_t)a.tlength - (int64_t)old_tlength;
         }
         si_invoke(si, SI_ADD, false);
         device_streams_changed(old);
@@ -926,6 +954,8 @@ int source_output_new(Core *c, const SourceOutputNew *n, SourceOutput **ret) {
                                         C_MAX((size_t)so->attr.fragsize * 4, (size_t)256 * 1024)));
         if (r < 0)
                 goto fail;
+        c->blocks_allocated_total++;
+        c->bytes_allocated_total += so->ring.size;
         r = so_setup_conversion(so, src);
         if (r)
                 goto fail;
@@ -1003,6 +1033,8 @@ void source_output_cork(SourceOutput *so, bool cork) {
         so->corked = cork;
         so_invoke(so, SO_CORK, cork);
         core_post_event(so->core, FACILITY_SOURCE_OUTPUT, EVENT_CHANGE, so->index);
+        if (so->source)
+                device_state_update(so->source, false);
 }
 
 void source_output_flush(SourceOutput *so) {

@@ -115,6 +115,7 @@ struct SinkInput {
         const char *driver;
         char resample_method[24];
         uint32_t flags;
+        BufferAttr requested_attr;      /* as the client asked: renegotiated on moves */
         BufferAttr attr;
         uint64_t configured_latency;    /* usec granted by the device */
         int64_t missing;                /* credit to hand out (REQUEST accounting) */

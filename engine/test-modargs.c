@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,26 @@ START_TEST(test_long_input) {
         ck_assert_uint_eq(a->n, n + 1);
         ck_assert_str_eq(modargs_get(a, "k199", NULL), "199");
         ck_assert_uint_eq(strlen(modargs_get(a, "big", NULL)), vlen);
+        modargs_free(a);
+        free(s);
+}
+END_TEST
+
+START_TEST(test_memory_linear) {
+        /* Each value takes what it holds, not the rest of the input: 5000 pairs in a
+         * 60 KB string must not cost 5000 copies of the string. */
+        size_t n = 5000;
+        char *s = malloc(n * 16), *p = s;
+        ModArgs *a;
+
+        ck_assert_ptr_nonnull(s);
+        for (size_t i = 0; i < n; i++)
+                p += sprintf(p, "k%zu=v%zu ", i, i);
+        a = parse_ok(s, NULL);
+        ck_assert_uint_eq(a->n, n);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_uint_lt(malloc_usable_size(a->values[i]), 64);
+        ck_assert_str_eq(modargs_get(a, "k4999", NULL), "v4999");
         modargs_free(a);
         free(s);
 }
@@ -454,6 +475,7 @@ static Suite *modargs_suite(void) {
         tcase_add_test(tc, test_duplicate_key);
         tcase_add_test(tc, test_syntax_errors);
         tcase_add_test(tc, test_long_input);
+        tcase_add_test(tc, test_memory_linear);
 
         TC("bool");
         tcase_add_test(tc, test_parse_bool_forms);

@@ -187,14 +187,27 @@ int cmd_get_server_info(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) 
 int cmd_stat(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         TagstructWriter w = TAGSTRUCT_WRITER_NULL(w);
         Core *core = c->proto->core;
+        uint64_t blocks = 0, bytes = 0;
+        SinkInput *si;
+        SourceOutput *so;
 
         PARSE_END(ts);
-        /* No memory pool yet: report the samples held by the cache. */
+        /* Our "memory blocks" are the stream queues and the cached samples. */
+        idxmap_for_each(si, &core->sink_inputs, st1) {
+                blocks++;
+                bytes += si->ring.size;
+        }
+        idxmap_for_each(so, &core->source_outputs, st2) {
+                blocks++;
+                bytes += so->ring.size;
+        }
+        blocks += idxmap_size(&core->samples);
+        bytes += core->sample_cache_bytes;
         packet_begin(&w, PROTO_CMD_REPLY, tag);
-        tagstruct_put_u32(&w, (uint32_t)idxmap_size(&core->samples));
-        tagstruct_put_u32(&w, (uint32_t)C_MIN(core->sample_cache_bytes, (uint64_t)UINT32_MAX));
-        tagstruct_put_u32(&w, (uint32_t)idxmap_size(&core->samples));
-        tagstruct_put_u32(&w, (uint32_t)C_MIN(core->sample_cache_bytes, (uint64_t)UINT32_MAX));
+        tagstruct_put_u32(&w, (uint32_t)C_MIN(blocks, (uint64_t)UINT32_MAX));
+        tagstruct_put_u32(&w, (uint32_t)C_MIN(bytes, (uint64_t)UINT32_MAX));
+        tagstruct_put_u32(&w, (uint32_t)C_MIN(core->blocks_allocated_total, (uint64_t)UINT32_MAX));
+        tagstruct_put_u32(&w, (uint32_t)C_MIN(core->bytes_allocated_total, (uint64_t)UINT32_MAX));
         tagstruct_put_u32(&w, (uint32_t)C_MIN(core->sample_cache_bytes, (uint64_t)UINT32_MAX));
         return conn_send_packet(c, &w);
 }

@@ -58,7 +58,8 @@ void put_device_info(TagstructWriter *w, Conn *c, Device *d) {
         tagstruct_put_u32(w, d->flags);
         if (c->version >= 13) {
                 tagstruct_put_proplist(w, d->props);
-                tagstruct_put_usec(w, d->configured_latency);
+                /* A suspended device has no configured latency (as PulseAudio reports). */
+                tagstruct_put_usec(w, d->suspend_cause ? 0 : d->configured_latency);
         }
         if (c->version >= 15) {
                 tagstruct_put_volume(w, d->base_volume);

@@ -323,7 +323,7 @@ static int pick_format(FormatInfo **formats, size_t n, Device *dev, SampleSpec *
                         continue;
                 *ss = s;
                 *map = m;
-                return 0;
+                return (int)i;
         }
         return -1;
 }
@@ -346,7 +346,7 @@ int cmd_create_playback_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruc
         PlaybackStream *p = NULL;
         Device *sink = NULL;
         SinkInput *si;
-        int r = 0;
+        int r = 0, chosen = -1;
 
         if (!props)
                 return -ENOMEM;
@@ -431,8 +431,9 @@ int cmd_create_playback_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruc
                                 r = PROTO_ERR_INVALID;
                                 goto out;
                         }
-                if (pick_format(formats, n_formats, sink ? sink : c->proto->core->default_sink,
-                                &n.spec, &n.map) < 0) {
+                chosen = pick_format(formats, n_formats, sink ? sink : c->proto->core->default_sink,
+                                     &n.spec, &n.map);
+                if (chosen < 0) {
                         r = PROTO_ERR_NOTSUPPORTED;
                         goto out;
                 }
@@ -473,6 +474,15 @@ int cmd_create_playback_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruc
                 r = r < 0 ? r : (int)engine_to_proto_error(r);
                 goto out;
         }
+        if (chosen >= 0) {
+                /* The negotiated format is the client's own choice, as it sent it. */
+                FormatInfo *f = format_info_copy(formats[chosen]);
+
+                if (f) {
+                        format_info_free(si->format);
+                        si->format = f;
+                }
+        }
         p->conn = c;
         p->si = si;
         p->channel = next_channel(c);
@@ -502,7 +512,7 @@ int cmd_create_playback_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruc
         if (c->version >= 13)
                 tagstruct_put_usec(&w, si->configured_latency);
         if (c->version >= 21)
-                tagstruct_put_format_info(&w, n_formats ? si->format : si->format);
+                tagstruct_put_format_info(&w, si->format);
         r = conn_send_packet(c, &w);
 out:
         for (size_t i = 0; i < C_ARRAY_SIZE(formats); i++)
@@ -1107,8 +1117,19 @@ int cmd_finish_upload_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruct 
         } else {
                 uint32_t uid = c->have_peer ? c->peer.uid : 0;
 
-                if (c->client)
-                        (void)proplist_update(u->props, PROPLIST_UPDATE_MERGE, c->client->props);
+                Proplist *props = proplist_new();
+
+                /* As PulseAudio: uploaded samples are event sounds unless said otherwise. */
+                if (!props || proplist_sets(props, "media.role", "event") < 0 ||
+                    proplist_update(props, PROPLIST_UPDATE_REPLACE, u->props) < 0 ||
+                    (c->client && proplist_update(props, PROPLIST_UPDATE_MERGE, c->client->props) < 0)) {
+                        proplist_free(props);
+                        props = NULL;
+                }
+                if (props) {
+                        proplist_free(u->props);
+                        u->props = props;
+                }
                 r = sample_cache_add(c->proto->core, u->name, &u->spec, &u->map, u->data,
                                      u->received - u->received % sample_spec_frame_size(&u->spec),
                                      u->props, uid, NULL);

@@ -153,6 +153,8 @@ int conn_process(Conn *c) {
                 }
                 if (frame_is_packet(f)) {
                         r = dispatch_packet(c, f->payload, f->length);
+                        /* Events caused by this command go out before the next one is read. */
+                        protocol_flush_events(c->proto);
                         if (r < 0) {
                                 log_info("Client %u: protocol error (%s), dropping connection",
                                          c->client ? c->client->index : IDX_INVALID,
@@ -260,6 +262,8 @@ int conn_new(Protocol *p, Listener *l, int fd, Conn **ret) {
                 snprintf(peer, sizeof(peer), ss.ss_family == AF_INET6 ? "TCP/IP client from [%s]:%u"
                                                                         : "TCP/IP client from %s:%u",
                          addr, port);
+                if (l && l->auth.n_ip_acl && ip_acl_match(l->auth.ip_acl[0], (struct sockaddr *)&ss))
+                        c->authorized = true;
         }
         r = proplist_setf(props, "application.name", "Native client (%s)", peer);
         if (r >= 0)

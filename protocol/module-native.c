@@ -104,7 +104,7 @@ static int native_unix_init(Module *m, ModArgs *ma) {
 
 static int native_tcp_init(Module *m, ModArgs *ma) {
         Protocol *p = protocol_get(m->core);
-        const char *listen_addr = modargs_get(ma, "listen", "127.0.0.1");
+        const char *listen_addr = modargs_get(ma, "listen", NULL);
         const char *acl = modargs_get(ma, "auth-ip-acl", NULL);
         uint32_t port = 4713;
         Listener *l;
@@ -116,39 +116,56 @@ static int native_tcp_init(Module *m, ModArgs *ma) {
                 log_error("port= expects a number 1..65535");
                 return ENGINE_E_INVALID;
         }
-        r = listener_new_tcp(p, m, listen_addr, (uint16_t)port, &l);
-        if (r < 0)
-                return r == -ENOMEM ? r : ENGINE_E_MODINIT;
-        m->userdata = l;
-        r = auth_from_args(p, ma, &l->auth, false);
-        if (r)
-                return r;
-        if (acl) {
-                l->auth.ip_acl = calloc(1, sizeof(char *));
-                if (!l->auth.ip_acl || !(l->auth.ip_acl[0] = strdup(acl)))
-                        return -ENOMEM;
-                l->auth.n_ip_acl = 1;
+        /* Our default is loopback only (IPv4 and IPv6); listen= widens it. */
+        {
+                const char *addrs[2] = { listen_addr ? listen_addr : "127.0.0.1",
+                                         listen_addr ? NULL : "::1" };
+                Listener *all[2] = { NULL, NULL };
+
+                for (int i = 0; i < 2 && addrs[i]; i++) {
+                        r = listener_new_tcp(p, m, addrs[i], (uint16_t)port, &all[i]);
+                        if (r < 0 && i == 1 && r != -ENOMEM) {
+                                log_info("No IPv6 loopback: listening on IPv4 only");
+                                continue;
+                        }
+                        if (r < 0) {
+                                listener_free(all[0]);
+                                return r == -ENOMEM ? r : ENGINE_E_MODINIT;
+                        }
+                        l = all[i];
+                        l->next_same_module = i == 1 ? NULL : NULL;
+                        r = auth_from_args(p, ma, &l->auth, false);
+                        if (r == 0 && acl) {
+                                l->auth.ip_acl = calloc(1, sizeof(char *));
+                                if (!l->auth.ip_acl || !(l->auth.ip_acl[0] = strdup(acl)))
+                                        r = -ENOMEM;
+                                else
+                                        l->auth.n_ip_acl = 1;
+                        }
+                        if (r) {
+                                listener_free(all[0]);
+                                listener_free(all[1]);
+                                return r;
+                        }
+                        log_info("Listening on %s port %u", addrs[i], port);
+                }
+                if (all[0] && all[1])
+                        all[0]->next_same_module = all[1];
+                m->userdata = all[0];
         }
-        log_info("Listening on %s port %u", listen_addr, port);
         return 0;
 }
 
 static void native_done(Module *m) {
-        listener_free(m->userdata);
-        m->userdata = NULL;
-}
-
-static int native_n_used(Module *m) {
         Listener *l = m->userdata;
-        Conn *c;
-        int n = 0;
 
-        if (!l)
-                return 0;
-        c_list_for_each_entry(c, &l->proto->conns, link)
-                if (!c->dead && c->listener == l)
-                        n++;
-        return n;
+        while (l) {
+                Listener *next = l->next_same_module;
+
+                listener_free(l);
+                l = next;
+        }
+        m->userdata = NULL;
 }
 
 const ModuleDesc module_native_protocol_unix_desc = {
@@ -163,7 +180,6 @@ const ModuleDesc module_native_protocol_unix_desc = {
         .valid_args = unix_args,
         .init = native_unix_init,
         .done = native_done,
-        .get_n_used = native_n_used,
 };
 
 const ModuleDesc module_native_protocol_tcp_desc = {
@@ -177,7 +193,6 @@ const ModuleDesc module_native_protocol_tcp_desc = {
         .valid_args = tcp_args,
         .init = native_tcp_init,
         .done = native_done,
-        .get_n_used = native_n_used,
 };
 
 /* "a.b.c.d[/n];x:y::/n;..." against a peer address. */

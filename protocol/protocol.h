@@ -52,6 +52,7 @@ struct Listener {
         bool owns_path;
         sd_event_source *source;
         AuthConfig auth;
+        Listener *next_same_module;     /* TCP: the IPv6 loopback twin */
 };
 
 typedef struct PendingEvent {
@@ -124,6 +125,7 @@ struct Protocol {
         size_t n_conns;
         CoreListener core_listener;
         sd_event_source *flush;
+        bool events_pending;
         /* Optional access hook for system mode: return 0 to allow the peer. */
         int (*check_peer)(Protocol *p, const struct ucred *peer, void *userdata);
         void *check_peer_userdata;
@@ -133,6 +135,8 @@ int protocol_new(Core *core, sd_event *event, const ProtocolConfig *config, Prot
 Protocol *protocol_free(Protocol *p);
 /* Closes every connection (their streams and clients go with them). */
 void protocol_disconnect_all(Protocol *p);
+/* Sends queued subscription events now (after each command, each deferred job). */
+void protocol_flush_events(Protocol *p);
 /* Where module-native-protocol-* find the Protocol (set by the daemon). */
 Protocol *protocol_get(Core *core);
 void protocol_set_global(Protocol *p);

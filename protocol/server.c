@@ -95,16 +95,20 @@ static void protocol_on_core_event(Core *core, uint32_t event, uint32_t index, v
                 conn_queue_event(c, event, index);
                 any = true;
         }
-        if (any && p->flush)
-                (void)sd_event_source_set_enabled(p->flush, SD_EVENT_ONESHOT);
+        if (any) {
+                p->events_pending = true;
+                if (p->flush)
+                        (void)sd_event_source_set_enabled(p->flush, SD_EVENT_ONESHOT);
+        }
 }
 
-static int protocol_on_flush(sd_event_source *s, void *userdata) {
-        Protocol *p = userdata;
+void protocol_flush_events(Protocol *p) {
         Conn *c;
 
-        /* Deliver queued events, then reap closed connections. */
-        c_list_for_each_entry_safe(c, t, &p->conns, link) {
+        if (!p->events_pending)
+                return;
+        p->events_pending = false;
+        c_list_for_each_entry(c, &p->conns, link) {
                 if (!c->dead && c->n_events) {
                         for (size_t i = 0; i < c->n_events && !c->dead; i++) {
                                 TagstructWriter w = TAGSTRUCT_WRITER_NULL(w);
@@ -118,10 +122,19 @@ static int protocol_on_flush(sd_event_source *s, void *userdata) {
                         }
                         c->n_events = 0;
                 }
-                if (!c->dead)
-                        (void)conn_process(c);
         }
+}
+
+static int protocol_on_flush(sd_event_source *s, void *userdata) {
+        Protocol *p = userdata;
+        Conn *c;
+
+        protocol_flush_events(p);
+        /* Write what is queued, then reap closed connections. */
         c_list_for_each_entry_safe(c, t, &p->conns, link)
+                if (!c->dead)
+                        conn_flush(c);
+        c_list_for_each_entry_safe(c, t2, &p->conns, link)
                 if (c->dead)
                         conn_close(c);
         return 0;
@@ -166,6 +179,9 @@ void protocol_disconnect_all(Protocol *p) {
                         conn_close(c);
                 conn_close(c);
         }
+        /* The core goes away next: stop listening to it. */
+        if (c_list_is_linked(&p->core_listener.link))
+                core_remove_listener(&p->core_listener);
 }
 
 /* Listeners belong to their modules (unloaded before this runs). */

@@ -141,7 +141,7 @@ static int parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret) {
                         return -ERANGE;
                 v = v * base + d;
         }
-        if (neg ? -(int64_t)v < min : (int64_t)v > max)
+        if ((neg ? -(int64_t)v : (int64_t)v) < min || (neg ? -(int64_t)v : (int64_t)v) > max)
                 return -ERANGE;
         *ret = neg ? -(int64_t)v : (int64_t)v;
         return 0;
@@ -327,17 +327,18 @@ static const ConfKey conf_keys[] = {
         RL("nice", CONF_RLIMIT_NICE), RL("rtprio", CONF_RLIMIT_RTPRIO),
         RL("rttime", CONF_RLIMIT_RTTIME),
 
-        /* pulsecompat's own keys */
-        { "system-user", T_NAME, F(system_user), 0, true },
-        { "system-group", T_NAME, F(system_group), 0, true },
+        /* pulsecompat's own keys; the privilege drop (user, groups, isolation,
+         * state dir) is not implemented yet, so those are not acted on yet */
+        { "system-user", T_NAME, F(system_user), 0, false },
+        { "system-group", T_NAME, F(system_group), 0, false },
         { "access-group", T_NAME, F(access_group), 0, true },
-        { "admin-group", T_NAME, F(admin_group), 0, true },
-        { "system-isolation", T_BOOL, F(system_isolation), 0, true },
+        { "admin-group", T_NAME, F(admin_group), 0, false },
+        { "system-isolation", T_BOOL, F(system_isolation), 0, false },
         { "max-connections", T_LIMIT, F(max_connections), 1 << 20, true },
         { "auth-timeout-sec", T_LIMIT, F(auth_timeout_sec), 86400, true },
         { "per-uid-max-connections", T_LIMIT, F(per_uid_max_connections), 1 << 20, true },
         { "system-runtime-dir", T_ABSPATH, F(system_runtime_dir), 0, true },
-        { "system-state-dir", T_ABSPATH, F(system_state_dir), 0, true },
+        { "system-state-dir", T_ABSPATH, F(system_state_dir), 0, false },
 };
 
 #undef RL

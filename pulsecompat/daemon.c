@@ -54,6 +54,8 @@ static int daemon_on_defer(sd_event_source *s, void *userdata) {
         c_list_unlink(&d->link);
         sd_event_source_disable_unref(d->source);
         d->fn(core, d->userdata);
+        if (d->daemon->protocol)
+                protocol_flush_events(d->daemon->protocol);
         free(d);
         return 0;
 }
@@ -363,6 +365,10 @@ int daemon_run(const DaemonSettings *s) {
         d.core->loop = &daemon_loop_ops;
         d.core->loop_userdata = &d;
         d.core->disallow_exit = s->disallow_exit;
+        if (s->runtime_dir && !(d.core->runtime_dir = strdup(s->runtime_dir))) {
+                log_error("Out of memory.");
+                goto finish;
+        }
         if (s->default_spec.rate)
                 d.core->default_spec = s->default_spec;
         if (s->default_map.channels)

@@ -68,7 +68,10 @@ static int build_script(DaemonConf *conf, ConfBuf *out) {
                 if (r < 0)
                         return r;
                 if (script && access(script, R_OK) == 0) {
-                        r = conf_buf_appendf(out, ".include %s\n", script);
+                        /* -L/-F run with the configured error mode, whatever the
+                         * default script left behind (Debian's ends in .nofail). */
+                        r = conf_buf_appendf(out, ".include %s\n%s", script,
+                                             conf->fail ? ".fail\n" : ".nofail\n");
                         if (r < 0)
                                 return r;
                 } else {
@@ -95,6 +98,8 @@ int main(int argc, char **argv) {
         int r, ret = 1;
 
         log_set_ident("pulsecompat");
+        /* Files we create (pid file, cookie, sockets' directory) are private by default. */
+        umask(0077);
         if (daemon_conf_init(&conf) < 0)
                 return 1;
         r = daemon_conf_load_default(&conf);

@@ -662,7 +662,7 @@ static int script_read_file(const char *path, char **ret, size_t *ret_size) {
 static int script_run_path(ScriptRun *run, const ScriptFile *from, const char *path) {
         _c_cleanup_free_ char *text = NULL, *dir = NULL;
         const char *slash;
-        size_t size;
+        size_t size = 0;
         int r;
 
         r = script_read_file(path, &text, &size);

@@ -69,9 +69,9 @@ static const char *log_text(void) {
 
 /* Writes tmpdir/name (creating directories in name) and returns its path (static buffer). */
 static const char *write_file(const char *name, const char *text) {
-        static char path[4][256];
+        static char path[16][256];
         static unsigned which;
-        char *p = path[which++ % 4];
+        char *p = path[which++ % 16];
         FILE *f;
 
         snprintf(p, 256, "%s/%s", tmpdir, name);
@@ -103,9 +103,13 @@ static const char *dumped(const DaemonConf *c, const char *key) {
         static char val[512];
         char *d = dump(c), *p, want[128];
 
-        snprintf(want, sizeof(want), "\n%s = ", key);
+        snprintf(want, sizeof(want), "%s = ", key);
         val[0] = 0;
-        p = strstr(d, want);
+        p = strncmp(d, want, strlen(want)) == 0 ? d : NULL;
+        if (!p) {
+                snprintf(want, sizeof(want), "\n%s = ", key);
+                p = strstr(d, want);
+        }
         if (p) {
                 p += strlen(want);
                 snprintf(val, sizeof(val), "%.*s", (int)strcspn(p, "\n"), p);

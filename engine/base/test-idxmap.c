@@ -294,6 +294,7 @@ static Suite *idxmap_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("model");
+        tcase_set_timeout(tc, 30);      /* 20000 operations under sanitizers */
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_random_model);
         suite_add_tcase(s, tc);

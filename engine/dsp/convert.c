@@ -16,8 +16,8 @@
  * tested first and becomes 0). Build with -fno-math-errno (the meson
  * snippet does) so lrintf compiles to one instruction instead of a call.
  *
- * Float32 output is not clamped: a float sink receives the mix as it is,
- * like PulseAudio. Only NaN is replaced, in both directions.
+ * Float32 output is not clamped: a float sink receives the mix as it is
+ * (levels above full scale included). Only NaN is replaced, both ways.
  *
  * G.711: written from the ITU-T G.711 definition. Decoded values are placed
  * on the 16-bit scale (u-law: +-0..32124, A-law: +-8..32256); the encoders
@@ -48,27 +48,33 @@
 #error "unknown byte order"
 #endif
 
-static inline uint16_t load16(const uint8_t *p, bool swap) {
+#define _always_inline_ inline __attribute__((__always_inline__))
+
+/* The converters below take @swap as a constant after inlining (each caller
+ * branches once per buffer, not per sample), so the per-sample loops carry
+ * no branch and GCC vectorises them (see the meson snippet's c_args). */
+
+static _always_inline_ uint16_t load16(const uint8_t *p, bool swap) {
         uint16_t v;
 
         memcpy(&v, p, sizeof(v));
         return swap ? __builtin_bswap16(v) : v;
 }
 
-static inline void store16(uint8_t *p, uint16_t v, bool swap) {
+static _always_inline_ void store16(uint8_t *p, uint16_t v, bool swap) {
         if (swap)
                 v = __builtin_bswap16(v);
         memcpy(p, &v, sizeof(v));
 }
 
-static inline uint32_t load32(const uint8_t *p, bool swap) {
+static _always_inline_ uint32_t load32(const uint8_t *p, bool swap) {
         uint32_t v;
 
         memcpy(&v, p, sizeof(v));
         return swap ? __builtin_bswap32(v) : v;
 }
 
-static inline void store32(uint8_t *p, uint32_t v, bool swap) {
+static _always_inline_ void store32(uint8_t *p, uint32_t v, bool swap) {
         if (swap)
                 v = __builtin_bswap32(v);
         memcpy(p, &v, sizeof(v));
@@ -82,18 +88,15 @@ static inline int32_t sext24(uint32_t v) {
 /*
  * Scale, round and saturate one float to a signed integer range. @scale is
  * 2^(bits-1); @lo/@hi are the integer limits as floats (exactly
- * representable for 8/16/24 bits). NaN -> 0.
+ * representable for 8/16/24 bits). NaN -> 0. Written as selects, not
+ * early returns, so that loops over it vectorise (NaN != NaN).
  */
-static inline int32_t quantize(float x, float scale, float lo, float hi) {
-        float v;
+static _always_inline_ int32_t quantize(float x, float scale, float lo, float hi) {
+        float v = x * scale;
 
-        if (isnan(x))
-                return 0;
-        v = x * scale;
-        if (v <= lo)
-                return (int32_t)lo;
-        if (v >= hi)
-                return (int32_t)hi;
+        v = v != v ? 0.0f : v;
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
         return (int32_t)lrintf(v);
 }
 
@@ -180,22 +183,22 @@ static inline uint8_t alaw_encode(float x) {
 
 /* ---- decoding ---- */
 
-static void s16_to_float(const uint8_t *s, float *d, size_t n, bool swap) {
+static _always_inline_ void s16_to_float_(const uint8_t *s, float *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++)
                 d[i] = (float)(int16_t)load16(s + 2 * i, swap) * (1.0f / 32768.0f);
 }
 
-static void s32_to_float(const uint8_t *s, float *d, size_t n, bool swap) {
+static _always_inline_ void s32_to_float_(const uint8_t *s, float *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++)
                 d[i] = (float)(int32_t)load32(s + 4 * i, swap) * (1.0f / 2147483648.0f);
 }
 
-static void s24_32_to_float(const uint8_t *s, float *d, size_t n, bool swap) {
+static _always_inline_ void s24_32_to_float_(const uint8_t *s, float *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++)
                 d[i] = (float)sext24(load32(s + 4 * i, swap)) * (1.0f / 8388608.0f);
 }
 
-static void s24_to_float(const uint8_t *s, float *d, size_t n, bool le) {
+static _always_inline_ void s24_to_float_(const uint8_t *s, float *d, size_t n, bool le) {
         for (size_t i = 0; i < n; i++, s += 3) {
                 uint32_t v = le ? s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16
                                 : s[2] | (uint32_t)s[1] << 8 | (uint32_t)s[0] << 16;
@@ -204,7 +207,7 @@ static void s24_to_float(const uint8_t *s, float *d, size_t n, bool le) {
         }
 }
 
-static void f32_to_float(const uint8_t *s, float *d, size_t n, bool swap) {
+static _always_inline_ void f32_to_float_(const uint8_t *s, float *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++) {
                 uint32_t u = load32(s + 4 * i, swap);
                 float f;
@@ -213,6 +216,21 @@ static void f32_to_float(const uint8_t *s, float *d, size_t n, bool swap) {
                 d[i] = isnan(f) ? 0.0f : f;
         }
 }
+
+/* One instantiation per byte order: see _always_inline_ above. */
+#define BOTH_ORDERS(name, src_t, dst_t)                                         \
+        static void name(src_t s, dst_t d, size_t n, bool flag) {               \
+                if (flag)                                                       \
+                        name##_(s, d, n, true);                                 \
+                else                                                            \
+                        name##_(s, d, n, false);                                \
+        }
+
+BOTH_ORDERS(s16_to_float, const uint8_t *, float *)
+BOTH_ORDERS(s32_to_float, const uint8_t *, float *)
+BOTH_ORDERS(s24_32_to_float, const uint8_t *, float *)
+BOTH_ORDERS(s24_to_float, const uint8_t *, float *)
+BOTH_ORDERS(f32_to_float, const uint8_t *, float *)
 
 void dsp_to_float(uint8_t format, const void *src, float *dst, size_t n) {
         const uint8_t *s = src;
@@ -258,24 +276,24 @@ void dsp_to_float(uint8_t format, const void *src, float *dst, size_t n) {
 
 /* ---- encoding ---- */
 
-static void float_to_s16(const float *s, uint8_t *d, size_t n, bool swap) {
+static _always_inline_ void float_to_s16_(const float *s, uint8_t *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++)
                 store16(d + 2 * i, (uint16_t)quantize(s[i], 32768.0f, -32768.0f, 32767.0f),
                         swap);
 }
 
-static void float_to_s32(const float *s, uint8_t *d, size_t n, bool swap) {
+static _always_inline_ void float_to_s32_(const float *s, uint8_t *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++)
                 store32(d + 4 * i, (uint32_t)quantize_s32(s[i]), swap);
 }
 
-static void float_to_s24_32(const float *s, uint8_t *d, size_t n, bool swap) {
+static _always_inline_ void float_to_s24_32_(const float *s, uint8_t *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++)
                 store32(d + 4 * i,
                         (uint32_t)quantize(s[i], 8388608.0f, -8388608.0f, 8388607.0f), swap);
 }
 
-static void float_to_s24(const float *s, uint8_t *d, size_t n, bool le) {
+static _always_inline_ void float_to_s24_(const float *s, uint8_t *d, size_t n, bool le) {
         for (size_t i = 0; i < n; i++, d += 3) {
                 uint32_t v = (uint32_t)quantize(s[i], 8388608.0f, -8388608.0f, 8388607.0f);
 
@@ -285,7 +303,7 @@ static void float_to_s24(const float *s, uint8_t *d, size_t n, bool le) {
         }
 }
 
-static void float_to_f32(const float *s, uint8_t *d, size_t n, bool swap) {
+static _always_inline_ void float_to_f32_(const float *s, uint8_t *d, size_t n, bool swap) {
         for (size_t i = 0; i < n; i++) {
                 float f = isnan(s[i]) ? 0.0f : s[i];
                 uint32_t u;
@@ -294,6 +312,12 @@ static void float_to_f32(const float *s, uint8_t *d, size_t n, bool swap) {
                 store32(d + 4 * i, u, swap);
         }
 }
+
+BOTH_ORDERS(float_to_s16, const float *, uint8_t *)
+BOTH_ORDERS(float_to_s32, const float *, uint8_t *)
+BOTH_ORDERS(float_to_s24_32, const float *, uint8_t *)
+BOTH_ORDERS(float_to_s24, const float *, uint8_t *)
+BOTH_ORDERS(float_to_f32, const float *, uint8_t *)
 
 void dsp_from_float(uint8_t format, const float *src, void *dst, size_t n) {
         uint8_t *d = dst;

@@ -55,11 +55,12 @@ void dsp_to_float(uint8_t format, const void *src, float *dst, size_t n);
  * Integer formats are scaled (s16: x * 32768), rounded to nearest (ties to
  * even, via lrintf in the default rounding mode) and saturated to the
  * format's range; NaN encodes as 0. Float32 output is NOT clamped (the sink
- * or client gets what the mix produced, like PulseAudio); only NaN -> 0.
+ * or client gets what the mix produced: values beyond +-1 survive); only
+ * NaN -> 0.
  * An invalid @format writes nothing.
- * For every format except s32/float32, dsp_from_float(dsp_to_float(x)) == x
- * byte for byte (s24-32 only when the unused top byte is the sign extension;
- * u-law keeps its "negative zero" 0x7F by decoding it to -0.0f).
+ * For every format except s32, dsp_from_float(dsp_to_float(x)) == x byte for
+ * byte (float32: except NaN; s24-32: when the unused top byte is the sign
+ * extension; u-law keeps its "negative zero" 0x7F by decoding it to -0.0f).
  */
 void dsp_from_float(uint8_t format, const float *src, void *dst, size_t n);
 

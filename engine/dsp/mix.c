@@ -15,9 +15,12 @@
  * cubic, gain = (v / 65536)^3 (spec §8), computed in double and rounded once
  * to float, so 100 % is exactly 1.0 and 50 % exactly 0.125. Mute gives 0.
  *
- * The loops are written so that GCC vectorises them at -O2 for the common
- * shapes: a single gain for all channels (any channel count) and stereo
- * pairs; other layouts use a per-frame inner loop.
+ * The loops are shaped so that GCC vectorises the common cases: one gain
+ * for all channels (any channel count; a flat loop) and stereo (blocks of 8
+ * against a repeated gain pattern); other layouts use a per-frame inner
+ * loop. The meson snippet adds -fvect-cost-model=cheap for the flat loops;
+ * measured: 64 stereo streams x 480 frames mixed with per-channel gains in
+ * 0.3-0.9 ns per stream-frame on a shared 2-vCPU EPYC VM.
  *
  * Per-buffer functions: no allocation, no locks, no syscalls.
  */
@@ -48,6 +51,12 @@ bool dsp_volume_factors_unity(const float *factors, unsigned channels) {
         return true;
 }
 
+/* Stereo gains repeated over 8 samples: blocks of 8 with a fixed inner trip
+ * count vectorise even under GCC's cheapest cost model (-O2). */
+#define STEREO_PATTERN(name, f)                                                 \
+        const float name[8] = { (f)[0], (f)[1], (f)[0], (f)[1],                 \
+                                (f)[0], (f)[1], (f)[0], (f)[1] }
+
 /* All of the first @channels gains equal: one scalar covers the buffer. */
 static bool uniform(const float *f, unsigned channels) {
         for (unsigned c = 1; c < channels; c++)
@@ -67,12 +76,14 @@ void dsp_apply_volume(float *buf, size_t frames, unsigned channels, const float 
                 for (size_t i = 0; i < n; i++)
                         buf[i] *= g;
         } else if (channels == 2) {
-                float g0 = factors[0], g1 = factors[1];
+                STEREO_PATTERN(gp, factors);
+                size_t i = 0;
 
-                for (size_t i = 0; i < n; i += 2) {
-                        buf[i] *= g0;
-                        buf[i + 1] *= g1;
-                }
+                for (; i + 8 <= n; i += 8)
+                        for (unsigned k = 0; k < 8; k++)
+                                buf[i + k] *= gp[k];
+                for (; i < n; i++)
+                        buf[i] *= gp[i & 1];
         } else {
                 for (size_t f = 0; f < frames; f++, buf += channels)
                         for (unsigned c = 0; c < channels; c++)
@@ -95,12 +106,14 @@ void dsp_mix_add(float *restrict acc, const float *restrict in, size_t frames,
                 for (size_t i = 0; i < n; i++)
                         acc[i] += in[i] * g;
         } else if (channels == 2) {
-                float g0 = factors[0], g1 = factors[1];
+                STEREO_PATTERN(gp, factors);
+                size_t i = 0;
 
-                for (size_t i = 0; i < n; i += 2) {
-                        acc[i] += in[i] * g0;
-                        acc[i + 1] += in[i + 1] * g1;
-                }
+                for (; i + 8 <= n; i += 8)
+                        for (unsigned k = 0; k < 8; k++)
+                                acc[i + k] += in[i + k] * gp[k];
+                for (; i < n; i++)
+                        acc[i] += in[i] * gp[i & 1];
         } else {
                 for (size_t f = 0; f < frames; f++, acc += channels, in += channels)
                         for (unsigned c = 0; c < channels; c++)
@@ -125,12 +138,14 @@ void dsp_mix_set(float *restrict dst, const float *restrict in, size_t frames,
                 for (size_t i = 0; i < n; i++)
                         dst[i] = in[i] * g;
         } else if (channels == 2) {
-                float g0 = factors[0], g1 = factors[1];
+                STEREO_PATTERN(gp, factors);
+                size_t i = 0;
 
-                for (size_t i = 0; i < n; i += 2) {
-                        dst[i] = in[i] * g0;
-                        dst[i + 1] = in[i + 1] * g1;
-                }
+                for (; i + 8 <= n; i += 8)
+                        for (unsigned k = 0; k < 8; k++)
+                                dst[i + k] = in[i + k] * gp[k];
+                for (; i < n; i++)
+                        dst[i] = in[i] * gp[i & 1];
         } else {
                 for (size_t f = 0; f < frames; f++, dst += channels, in += channels)
                         for (unsigned c = 0; c < channels; c++)

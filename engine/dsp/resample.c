@@ -6,9 +6,10 @@
  *  - speex-float-N: speexdsp's windowed-sinc resampler at quality N,
  *    interleaved float API. "auto" is speex-float-1, PulseAudio's default.
  *  - speex-fixed-N: accepted and reported under its own name, but run
- *    through the same float path at quality N. PulseAudio's fixed variant
- *    quantises to s16 around the filter; distribution speexdsp builds are
- *    floating point anyway, so only precision would differ, never timing.
+ *    through the same float path at quality N. "Fixed" names speexdsp's
+ *    16-bit integer interface; distribution builds of speexdsp are floating
+ *    point inside anyway, so going through s16 would only add quantisation,
+ *    never change timing or latency.
  *  - trivial: nearest input sample (output k takes input round(k * in/out)).
  *  - copy: equal rates only; a memcpy.
  *  - peaks: per channel, each output frame is the largest |x| of the input
@@ -33,7 +34,13 @@
  *
  * Rate changes (VARIABLE_RATE streams). speex_resampler_set_rate() rescales
  * the fractional position by new_den / old_den, rounding down (we do the
- * same to the mirror), and recomputes the sinc table. When the filter
+ * same to the mirror), and recomputes the sinc table. That rescaling is
+ * done in 32 bits and fails outright (leaving speex half-updated) once
+ * frac * new_den overflows, which coprime rates such as 96000 and 360523
+ * reach easily. So we never give speex a ratio with a denominator above
+ * 65535: ratio_approx() keeps in/out exact when it fits (every common rate
+ * pair does) and otherwise uses the nearest continued-fraction convergent,
+ * through speex_resampler_set_rate_frac(). The mirror uses the same ratio. When the filter
  * length changes (it grows with the downsampling ratio), speex keeps the
  * filter centred on the same input: a longer filter moves the read
  * position forward by half the growth, a shorter one replays half the
@@ -46,10 +53,10 @@
  * Allocation on rate changes: speex *grows* its table and history buffers
  * with realloc when a ratio needs more, and never shrinks them. So creation,
  * in the control thread, drives speex through the largest sizes any input
- * rate up to max_in_rate can need (history: the largest ratio; table: its
- * oversampling halves above ratios 2, 4, 8 and 16, so the table peaks at
- * those ratios or at the maximum), then settles on the real rate before any
- * audio ran. Later changes up to that maximum reuse the buffers.
+ * rate up to max_in_rate can need (prewarm_speex()), then settles on the
+ * real rate before any audio ran. Later changes up to that maximum reuse
+ * the buffers (checked by interposing malloc/realloc over thousands of
+ * random rate changes at qualities 0, 5, 10 and several output rates).
  *
  * Reset. speex_resampler_reset_mem() only clears the history of channel 0
  * (it zeroes nb_channels * (filt_len - 1) samples from the start of a buffer
@@ -73,6 +80,10 @@
 #define SCRATCH_FRAMES 256U
 /* keeps (n - 1) * num far below 2^64 in input_frames_for() */
 #define FRAMES_LIMIT (UINT64_C(1) << 40)
+/* speexdsp computes in 32 bits: old_den * new_den (rescaling the position on
+ * a rate change) and base filter length (<= 256) * num must not overflow */
+#define RATIO_DEN_MAX UINT32_C(65535)
+#define RATIO_NUM_MAX (UINT32_C(1) << 24)
 
 struct DspResampler {
         int method;                     /* resolved: never AUTO */
@@ -82,8 +93,8 @@ struct DspResampler {
         uint32_t max_in_rate;
 
         /* position model, see the head comment */
-        uint32_t num;                   /* in_rate / gcd */
-        uint32_t den;                   /* out_rate / gcd */
+        uint32_t num;                   /* in_rate/out_rate = num/den: ratio_approx() */
+        uint32_t den;
         uint32_t int_adv;               /* num / den */
         uint32_t frac_adv;              /* num % den */
         int64_t skip;                   /* may be < 0 for speex, see head comment */
@@ -164,14 +175,56 @@ static uint32_t gcd32(uint32_t a, uint32_t b) {
         return a;
 }
 
-static void set_ratio(DspResampler *r, uint32_t in_rate) {
-        uint32_t g = gcd32(in_rate, r->out_rate);
+/*
+ * in/out in lowest terms, or, if that exceeds RATIO_NUM_MAX/RATIO_DEN_MAX,
+ * the closest continued-fraction convergent within them (relative error
+ * below 1/(q * q_next), around 1e-9 or better: far below any clock drift
+ * a VARIABLE_RATE client corrects). See the head comment for the limits.
+ */
+static void ratio_approx(uint32_t in, uint32_t out, uint32_t *ret_num, uint32_t *ret_den) {
+        uint32_t g = gcd32(in, out);
+        uint64_t h1 = 1, h2 = 0, k1 = 0, k2 = 1, x = in, y = out;
+        uint32_t p = in / g, q = out / g;
 
+        if (p <= RATIO_NUM_MAX && q <= RATIO_DEN_MAX) {
+                *ret_num = p;
+                *ret_den = q;
+                return;
+        }
+        p = 0;
+        q = 1;
+        while (y) {
+                uint64_t a = x / y, h = a * h1 + h2, k = a * k1 + k2, t;
+
+                if (h > RATIO_NUM_MAX || k > RATIO_DEN_MAX)
+                        break;
+                if (h > 0) {
+                        p = (uint32_t)h;
+                        q = (uint32_t)k;
+                }
+                h2 = h1;
+                h1 = h;
+                k2 = k1;
+                k1 = k;
+                t = x % y;
+                x = y;
+                y = t;
+        }
+        if (p == 0) {
+                /* upsampling by more than RATIO_DEN_MAX: not a real stream */
+                p = 1;
+                q = RATIO_DEN_MAX;
+        }
+        *ret_num = p;
+        *ret_den = q;
+}
+
+static void set_ratio(DspResampler *r, uint32_t in_rate, uint32_t num, uint32_t den) {
         r->in_rate = in_rate;
-        r->num = in_rate / g;
-        r->den = r->out_rate / g;
-        r->int_adv = r->num / r->den;
-        r->frac_adv = r->num % r->den;
+        r->num = num;
+        r->den = den;
+        r->int_adv = num / den;
+        r->frac_adv = num % den;
 }
 
 /* Position of output 0 after creation or reset. */
@@ -230,26 +283,52 @@ static void reset_speex(DspResampler *r) {
         }
 }
 
+/* Tell speex "ratio p/q" for prewarming; p and q need no reduction. */
+static int prewarm_ratio(DspResampler *r, uint64_t p, uint64_t q) {
+        while (gcd32((uint32_t)p, (uint32_t)q) != 1)
+                p++;    /* keep the denominator large: see prewarm_speex() */
+        if (speex_resampler_set_rate_frac(r->speex, (spx_uint32_t)p, (spx_uint32_t)q,
+                                          (spx_uint32_t)(p * r->out_rate / q),
+                                          r->out_rate) != RESAMPLER_ERR_SUCCESS)
+                return -ENOMEM;
+        return 0;
+}
+
 /*
- * Drive a fresh speex state (not yet started, created at max_in_rate, which
- * needs the longest history) through the other ratios where the filter
- * table peaks, then settle on in_rate. speex only reallocates when growing.
+ * Drive a fresh speex state (not yet started, so nothing but buffer sizes
+ * and tables change) through the ratios that need the largest buffers of
+ * any input rate up to max_in_rate, then settle on in_rate. speex only
+ * reallocates to grow. Its filter table is filt_len * oversample (+8),
+ * unless the reduced denominator is at most the oversampling factor, in
+ * which case it uses a smaller exact table (filt_len * den): so the probe
+ * ratios get a large, coprime denominator. filt_len grows with the ratio
+ * and oversampling halves above ratios 2, 4, 8 and 16, so the table peaks
+ * just below those ratios or at the maximum; the history buffer peaks at
+ * the maximum. The maximum is probed slightly above, so that rounding in
+ * filt_len can never make a real rate need more.
  */
 static int prewarm_speex(DspResampler *r) {
-        static const uint32_t ratios[] = { 2, 4, 8, 16 };
+        static const uint32_t edges[] = { 2, 4, 8, 16 };
+        uint64_t q = RATIO_DEN_MAX, p;
         int e;
 
-        for (size_t i = 0; i < sizeof(ratios) / sizeof(*ratios); i++) {
-                uint64_t rate = (uint64_t)ratios[i] * r->out_rate;
+        /* q such that max_in_rate / out_rate * q stays below RATIO_NUM_MAX */
+        while (q > 64 && ((uint64_t)r->max_in_rate * q / r->out_rate + 2) * 2 > RATIO_NUM_MAX)
+                q /= 2;
 
+        p = ((uint64_t)r->max_in_rate * q + r->out_rate - 1) / r->out_rate + 1;
+        e = prewarm_ratio(r, p, q);
+        if (e < 0)
+                return e;
+        for (size_t i = 0; i < sizeof(edges) / sizeof(*edges); i++) {
                 /* every rate up to max_in_rate may be set later, lower ones too */
-                if (rate >= r->max_in_rate)
+                if ((uint64_t)edges[i] * r->out_rate >= r->max_in_rate)
                         continue;
-                e = speex_resampler_set_rate(r->speex, (spx_uint32_t)rate, r->out_rate);
-                if (e != RESAMPLER_ERR_SUCCESS)
-                        return -ENOMEM;
+                e = prewarm_ratio(r, edges[i] * q - 1, q);
+                if (e < 0)
+                        return e;
         }
-        e = speex_resampler_set_rate(r->speex, r->in_rate, r->out_rate);
+        e = speex_resampler_set_rate_frac(r->speex, r->num, r->den, r->in_rate, r->out_rate);
         if (e != RESAMPLER_ERR_SUCCESS)
                 return -ENOMEM;
         return 0;
@@ -257,6 +336,7 @@ static int prewarm_speex(DspResampler *r) {
 
 int dsp_resampler_new_variable(DspResampler **ret, unsigned channels, uint32_t in_rate,
                                uint32_t out_rate, int method, uint32_t max_in_rate) {
+        uint32_t num, den;
         DspResampler *r;
         int e;
 
@@ -277,12 +357,14 @@ int dsp_resampler_new_variable(DspResampler **ret, unsigned channels, uint32_t i
         r->channels = channels;
         r->out_rate = out_rate;
         r->max_in_rate = max_in_rate;
-        set_ratio(r, in_rate);
+        ratio_approx(in_rate, out_rate, &num, &den);
+        set_ratio(r, in_rate, num, den);
 
         if (is_speex(method)) {
                 /* created at the largest rate first: see prewarm_speex() */
-                r->speex = speex_resampler_init(channels, max_in_rate, out_rate,
-                                                speex_quality(method), &e);
+                ratio_approx(max_in_rate, out_rate, &num, &den);
+                r->speex = speex_resampler_init_frac(channels, num, den, max_in_rate, out_rate,
+                                                     speex_quality(method), &e);
                 if (!r->speex || prewarm_speex(r) < 0)
                         goto fail;
                 if (channels > 1) {
@@ -317,7 +399,7 @@ DspResampler *dsp_resampler_free(DspResampler *r) {
 }
 
 int dsp_resampler_set_input_rate(DspResampler *r, uint32_t in_rate) {
-        uint32_t old_den = r->den;
+        uint32_t old_den = r->den, num, den;
 
         if (in_rate < 1)
                 return -EINVAL;
@@ -328,13 +410,15 @@ int dsp_resampler_set_input_rate(DspResampler *r, uint32_t in_rate) {
         if (in_rate == r->in_rate)
                 return 0;
 
+        ratio_approx(in_rate, r->out_rate, &num, &den);
         if (r->speex) {
                 int old_lat = speex_resampler_get_input_latency(r->speex);
                 int new_lat;
 
-                if (speex_resampler_set_rate(r->speex, in_rate, r->out_rate) !=
+                /* cannot fail: buffers pre-sized, ratio within speex's 32-bit limits */
+                if (speex_resampler_set_rate_frac(r->speex, num, den, in_rate, r->out_rate) !=
                     RESAMPLER_ERR_SUCCESS)
-                        return -ENOMEM; /* cannot happen below max_in_rate */
+                        return -ENOMEM;
                 new_lat = speex_resampler_get_input_latency(r->speex);
                 /* a filter change moves the read position by half the length
                  * difference, whichever way (see head comment) */
@@ -342,7 +426,7 @@ int dsp_resampler_set_input_rate(DspResampler *r, uint32_t in_rate) {
                         r->skip += new_lat - old_lat;
         }
 
-        set_ratio(r, in_rate);
+        set_ratio(r, in_rate, num, den);
         /* same rescaling speex applies to its fractional position */
         r->frac = r->frac * r->den / old_den;
         if (r->frac >= r->den)

@@ -19,6 +19,17 @@
 #include <string.h>
 #include "engine/dsp/dsp.h"
 
+/* native-endian formats, for tests that use C integer arrays */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define S16NE SAMPLE_S16LE
+#define S32NE SAMPLE_S32LE
+#define F32NE SAMPLE_FLOAT32LE
+#else
+#define S16NE SAMPLE_S16BE
+#define S32NE SAMPLE_S32BE
+#define F32NE SAMPLE_FLOAT32BE
+#endif
+
 #define CMAP(n, ...) ((ChannelMap){ .channels = (n), .map = { __VA_ARGS__ } })
 #define FL CHANNEL_FRONT_LEFT
 #define FR CHANNEL_FRONT_RIGHT
@@ -79,7 +90,8 @@ START_TEST(test_round_trip_s16) {
 }
 END_TEST
 
-/* every 24-bit value, in chunks, packed and in 32-bit containers */
+/* every 24-bit value packed little endian; every 7th one big endian and in
+ * 32-bit containers (same code paths with the other byte order) */
 START_TEST(test_round_trip_s24) {
         enum { CHUNK = 1 << 16 };
         uint8_t *b3 = malloc(CHUNK * 3), *b4 = malloc(CHUNK * 4);
@@ -89,27 +101,39 @@ START_TEST(test_round_trip_s24) {
         for (uint32_t base = 0; base < (1u << 24); base += CHUNK) {
                 for (uint32_t i = 0; i < CHUNK; i++) {
                         uint32_t v = base + i;
-                        /* sign-extended 32-bit container, little endian */
-                        uint32_t w = (v & 0x800000u) ? (v | 0xFF000000u) : v;
 
                         b3[3 * i] = (uint8_t)v;
                         b3[3 * i + 1] = (uint8_t)(v >> 8);
                         b3[3 * i + 2] = (uint8_t)(v >> 16);
-                        memcpy(b4 + 4 * i, &(uint8_t[4]){ (uint8_t)w, (uint8_t)(w >> 8),
-                                                          (uint8_t)(w >> 16),
-                                                          (uint8_t)(w >> 24) }, 4);
                 }
                 check_round_trip(SAMPLE_S24LE, b3, CHUNK);
-                check_round_trip(SAMPLE_S24BE, b3, CHUNK);      /* same bytes, other order */
-                check_round_trip(SAMPLE_S24_32LE, b4, CHUNK);
         }
-        /* s24-32be: containers written big endian */
-        for (uint32_t v = 0; v < (1u << 24); v += 251) {
-                uint32_t w = (v & 0x800000u) ? (v | 0xFF000000u) : v;
-                uint8_t be[4] = { (uint8_t)(w >> 24), (uint8_t)(w >> 16), (uint8_t)(w >> 8),
-                                  (uint8_t)w };
+        for (uint32_t base = 0; base < (1u << 24); base += 7 * CHUNK) {
+                for (uint32_t i = 0; i < CHUNK; i++) {
+                        uint32_t v = (base + 7 * i) & 0xFFFFFFu;
+                        /* sign-extended 32-bit container */
+                        uint32_t w = (v & 0x800000u) ? (v | 0xFF000000u) : v;
 
-                check_round_trip(SAMPLE_S24_32BE, be, 1);
+                        b3[3 * i] = (uint8_t)(v >> 16);
+                        b3[3 * i + 1] = (uint8_t)(v >> 8);
+                        b3[3 * i + 2] = (uint8_t)v;
+                        for (int b = 0; b < 4; b++)
+                                b4[4 * i + b] = (uint8_t)(w >> (8 * b));        /* LE */
+                }
+                check_round_trip(SAMPLE_S24BE, b3, CHUNK);
+                check_round_trip(SAMPLE_S24_32LE, b4, CHUNK);
+                for (uint32_t i = 0; i < CHUNK; i++) {
+                        uint8_t t;
+
+                        /* reverse each container: now BE */
+                        t = b4[4 * i];
+                        b4[4 * i] = b4[4 * i + 3];
+                        b4[4 * i + 3] = t;
+                        t = b4[4 * i + 1];
+                        b4[4 * i + 1] = b4[4 * i + 2];
+                        b4[4 * i + 2] = t;
+                }
+                check_round_trip(SAMPLE_S24_32BE, b4, CHUNK);
         }
         free(b4);
         free(b3);
@@ -202,13 +226,13 @@ START_TEST(test_saturation_rounding) {
         int32_t s32[8];
         float f[8];
 
-        dsp_from_float(SAMPLE_S16LE, in, s16, 8);      /* host is little endian here */
+        dsp_from_float(S16NE, in, s16, 8);
         for (int i = 0; i < 8; i++)
                 ck_assert_int_eq(s16[i], want16[i]);
         dsp_from_float(SAMPLE_U8, in, u8, 8);
         ck_assert_mem_eq(u8, want8, 8);
 
-        dsp_from_float(SAMPLE_S32LE, in, s32, 5);
+        dsp_from_float(S32NE, in, s32, 5);
         ck_assert_int_eq(s32[0], INT32_MAX);
         ck_assert_int_eq(s32[1], INT32_MIN);
         ck_assert_int_eq(s32[2], INT32_MAX);
@@ -217,15 +241,17 @@ START_TEST(test_saturation_rounding) {
 
         dsp_from_float(SAMPLE_S24LE, in, b, 2);
         ck_assert_mem_eq(b, ((uint8_t[]){ 0xFF, 0xFF, 0x7F, 0x00, 0x00, 0x80 }), 6);
+        dsp_from_float(SAMPLE_S24BE, in, b, 2);
+        ck_assert_mem_eq(b, ((uint8_t[]){ 0x7F, 0xFF, 0xFF, 0x80, 0x00, 0x00 }), 6);
 
         /* float32 is not clamped; NaN becomes 0 both ways */
-        dsp_from_float(SAMPLE_FLOAT32LE, in, b, 5);
-        dsp_to_float(SAMPLE_FLOAT32LE, b, f, 5);
+        dsp_from_float(F32NE, in, b, 5);
+        dsp_to_float(F32NE, b, f, 5);
         ck_assert_float_eq(f[0], 2.0f);
         ck_assert_float_eq(f[1], -2.0f);
         ck_assert_float_eq(f[4], 0.0f);
         memcpy(b, &(float){ NAN }, 4);
-        dsp_to_float(SAMPLE_FLOAT32LE, b, f, 1);
+        dsp_to_float(F32NE, b, f, 1);
         ck_assert_float_eq(f[0], 0.0f);
 }
 END_TEST
@@ -274,10 +300,10 @@ START_TEST(test_mix_clips_once) {
         int16_t out[4];
         float fa[4], fb[4];
 
-        dsp_to_float(SAMPLE_S16LE, a, fa, 4);
-        dsp_to_float(SAMPLE_S16LE, b, fb, 4);
+        dsp_to_float(S16NE, a, fa, 4);
+        dsp_to_float(S16NE, b, fb, 4);
         dsp_mix_add(fa, fb, 4, 1, NULL);
-        dsp_from_float(SAMPLE_S16LE, fa, out, 4);
+        dsp_from_float(S16NE, fa, out, 4);
         ck_assert_int_eq(out[0], 32767);
         ck_assert_int_eq(out[1], -32768);
         ck_assert_int_eq(out[2], 32767);
@@ -787,8 +813,14 @@ START_TEST(test_resample_counts) {
                                        DSP_RESAMPLE_TRIVIAL, DSP_RESAMPLE_PEAKS };
 
         for (size_t m = 0; m < sizeof(methods) / sizeof(*methods); m++)
-                for (size_t k = 0; k < sizeof(rates) / sizeof(*rates); k++)
+                for (size_t k = 0; k < sizeof(rates) / sizeof(*rates); k++) {
+                        /* 1920:1 with a sinc filter is 30k taps per output: slow, and
+                         * not a real use (meters use peaks) */
+                        if (rates[k][1] == 25 && methods[m] != DSP_RESAMPLE_TRIVIAL &&
+                            methods[m] != DSP_RESAMPLE_PEAKS)
+                                continue;
                         check_counts(methods[m], 2, rates[k][0], rates[k][1]);
+                }
         check_counts(DSP_RESAMPLE_COPY, 3, 48000, 48000);
 }
 END_TEST
@@ -822,28 +854,34 @@ START_TEST(test_resample_variable_rate) {
         ck_assert_int_eq(dsp_resampler_set_input_rate(r, 48001), -ERANGE);
         dsp_resampler_free(r);
 
-        /* downsampling: the filter length changes with the ratio, and speex shifts
-         * its position (or replays history) accordingly; pulls stay exact */
-        ck_assert_int_eq(dsp_resampler_new_variable(&r, 2, 44100, 8000,
-                                                    DSP_RESAMPLE_SPEEX_FLOAT_BASE + 3,
-                                                    RATE_MAX), 0);
-        srand(2);
-        for (int it = 0; it < 2000; it++) {
-                size_t n = 1 + (size_t)rand() % 200, need, gi, go;
+        /* random rates: the filter length changes with the ratio and speex shifts
+         * its position (or replays history) accordingly; coprime rates need the
+         * ratio approximation. Pulls stay exact throughout. */
+        for (int k = 0; k < 2; k++) {
+                uint32_t out_rate = k ? 96000 : 8000;
 
-                if (it % 7 == 0) {
-                        uint32_t rate = 4000 + (uint32_t)rand() % 92000;
+                ck_assert_int_eq(dsp_resampler_new_variable(&r, 2, 8000, out_rate,
+                                                            DSP_RESAMPLE_SPEEX_FLOAT_BASE + 3,
+                                                            RATE_MAX), 0);
+                srand(2);
+                for (int it = 0; it < 2000; it++) {
+                        size_t n = 1 + (size_t)rand() % 100, need, gi, go;
 
-                        ck_assert_int_eq(dsp_resampler_set_input_rate(r, rate), 0);
+                        if (it % 7 == 0) {
+                                uint32_t rate = 1 + (uint32_t)rand() % (4 * out_rate);
+
+                                ck_assert_int_eq(dsp_resampler_set_input_rate(r, rate), 0);
+                        }
+                        need = dsp_resampler_input_frames_for(r, n);
+                        ck_assert_uint_le(need, 48000);
+                        gi = need;
+                        go = n;
+                        dsp_resampler_process(r, in, &gi, out, &go);
+                        ck_assert_msg(go == n, "out %u, iteration %d: produced %zu of %zu",
+                                      out_rate, it, go, n);
                 }
-                need = dsp_resampler_input_frames_for(r, n);
-                ck_assert_uint_le(need, 48000);
-                gi = need;
-                go = n;
-                dsp_resampler_process(r, in, &gi, out, &go);
-                ck_assert_msg(go == n, "iteration %d: produced %zu of %zu", it, go, n);
+                dsp_resampler_free(r);
         }
-        dsp_resampler_free(r);
         free(out);
         free(in);
 }

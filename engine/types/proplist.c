@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include "engine/base/macro.h"
 #include "engine/types/proplist.h"
 

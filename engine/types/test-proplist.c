@@ -596,6 +596,7 @@ static Suite *proplist_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("set_get");
+        tcase_set_timeout(tc, 30);      /* big values and lists under sanitizers */
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_set_get);
         tcase_add_test(tc, test_set_binary_and_empty);
@@ -614,6 +615,7 @@ static Suite *proplist_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("copy_update");
+        tcase_set_timeout(tc, 30);      /* big values and lists under sanitizers */
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_copy_equal);
         tcase_add_test(tc, test_update_modes);
@@ -625,6 +627,7 @@ static Suite *proplist_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("to_string");
+        tcase_set_timeout(tc, 30);      /* big values and lists under sanitizers */
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_to_string);
         tcase_add_test(tc, test_to_string_empty_and_one);
@@ -632,6 +635,7 @@ static Suite *proplist_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("parse_string");
+        tcase_set_timeout(tc, 30);      /* big values and lists under sanitizers */
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_parse_string_ok);
         tcase_add_test(tc, test_parse_string_bad);

@@ -526,7 +526,7 @@ static Suite *volume_suite(void) {
         suite_add_tcase(s, tc);
 
         tc = tcase_create("conversions");
-        tcase_set_timeout(tc, 30);
+        tcase_set_timeout(tc, 30);      /* the round-trip sweep under sanitizers */
         tcase_add_test(tc, test_from_db);
         tcase_add_test(tc, test_from_linear);
         tcase_add_test(tc, test_to_db_linear);

@@ -16,6 +16,7 @@
 #include "hw/null/null.h"
 
 #define NULL_CONFIGURED_LATENCY_USEC 2000000ULL
+#define NULL_NOREWINDS_LATENCY_USEC 50000ULL
 
 typedef struct NullModule {
         Device *device;
@@ -54,7 +55,7 @@ static int null_init(Module *m, ModArgs *ma, DeviceKind kind) {
         ChannelMap map = m->core->default_map;
         NullModule *nm;
         const char *pstr;
-        bool b;
+        bool b = false;
         int r;
 
         if (!props)
@@ -102,16 +103,14 @@ static int null_init(Module *m, ModArgs *ma, DeviceKind kind) {
                 log_error("Failed to create %s.", kind == DEVICE_SINK ? "sink" : "source");
                 return r;
         }
-        nm->device->configured_latency = NULL_CONFIGURED_LATENCY_USEC;
+        /* Without rewinds the sink renders at most 50 ms ahead; otherwise up to 2 s. */
+        device_set_latency_range(nm->device, nm->device->min_latency,
+                                 kind == DEVICE_SINK && b ? NULL_NOREWINDS_LATENCY_USEC
+                                                          : NULL_CONFIGURED_LATENCY_USEC);
         r = device_io_start(nm->device, &null_backend, nm);
         if (r < 0) {
                 log_error("Failed to start the data thread: %s", strerror(-r));
                 return r;
-        }
-        if (nm->device->monitor) {
-                nm->device->monitor->configured_latency = NULL_CONFIGURED_LATENCY_USEC;
-                (void)proplist_sets(nm->device->monitor->props, "device.icon_name",
-                                    "audio-input-microphone");
         }
         return 0;
 }

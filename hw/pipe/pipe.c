@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <limits.h>
 #include "engine/core.h"
 #include "engine/base/log.h"
 #include "hw/pipe/pipe.h"
@@ -64,11 +65,13 @@ static const DeviceIoBackend pipe_backend = {
         .read = pipe_read,
 };
 
-static char *default_path(Core *c, const char *name) {
-        const char *rt = getenv("XDG_RUNTIME_DIR");
+/* Relative paths (and the default name) live in the daemon's runtime dir. */
+static char *resolve_path(Core *c, const char *name) {
         char *p = NULL;
 
-        if (asprintf(&p, "%s/%s", rt && *rt ? rt : "/tmp", name) < 0)
+        if (name[0] == '/')
+                return strdup(name);
+        if (asprintf(&p, "%s/%s", c->runtime_dir ? c->runtime_dir : "/tmp", name) < 0)
                 return NULL;
         return p;
 }
@@ -94,8 +97,7 @@ static int pipe_init(Module *m, ModArgs *ma, DeviceKind kind) {
                 return -ENOMEM;
         pm->fd = -1;
         m->userdata = pm;
-        pm->path = file ? strdup(file)
-                        : default_path(m->core, kind == DEVICE_SINK ? "fifo_output" : "fifo_input");
+        pm->path = resolve_path(m->core, file ? file : kind == DEVICE_SINK ? "fifo_output" : "fifo_input");
         if (!pm->path)
                 return -ENOMEM;
         if (stat(pm->path, &st) < 0) {
@@ -116,7 +118,6 @@ static int pipe_init(Module *m, ModArgs *ma, DeviceKind kind) {
         (void)fcntl(pm->fd, F_SETPIPE_SZ, 1024 * 1024);
         if (proplist_sets(props, "device.string", pm->path) < 0 ||
             proplist_setf(props, "device.description", "Unix FIFO sink %s", pm->path) < 0 ||
-            proplist_sets(props, "device.class", "abstract") < 0 ||
             proplist_sets(props, "device.icon_name",
                           kind == DEVICE_SINK ? "audio-card" : "audio-input-microphone") < 0)
                 return -ENOMEM;
@@ -135,8 +136,10 @@ static int pipe_init(Module *m, ModArgs *ma, DeviceKind kind) {
                                             kind == DEVICE_SINK ? "fifo_output" : "fifo_input"),
                         .driver = kind == DEVICE_SINK ? "module-pipe-sink.c" : "module-pipe-source.c",
                         .module = m, .spec = ss, .map = map, .props = props,
-                        .flags = kind == DEVICE_SINK ? SINK_FLAG_LATENCY | SINK_FLAG_DECIBEL_VOLUME
-                                                     : SOURCE_FLAG_LATENCY | SOURCE_FLAG_DECIBEL_VOLUME,
+                        .flags = kind == DEVICE_SINK
+                                 ? SINK_FLAG_LATENCY | SINK_FLAG_DECIBEL_VOLUME | SINK_FLAG_DYNAMIC_LATENCY
+                                 : SOURCE_FLAG_LATENCY | SOURCE_FLAG_DECIBEL_VOLUME |
+                                   SOURCE_FLAG_DYNAMIC_LATENCY,
                         .with_monitor = kind == DEVICE_SINK,
                 };
 
@@ -144,7 +147,11 @@ static int pipe_init(Module *m, ModArgs *ma, DeviceKind kind) {
         }
         if (r)
                 return r;
-        pm->device->configured_latency = 2000000;
+        /* The FIFO holds one pipe buffer (PIPE_BUF) ahead: that is the most latency
+         * we can be asked for, as with PulseAudio's pipe devices. */
+        device_set_latency_range(pm->device, pm->device->min_latency,
+                                 C_MAX(sample_spec_bytes_to_usec(PIPE_BUF, &pm->device->spec),
+                                       pm->device->min_latency));
         return device_io_start(pm->device, &pipe_backend, pm);
 }
 

@@ -4,8 +4,9 @@
  * The input is exactly what a client would write to the socket: frames with
  * 20-byte descriptors (spec §3), usually starting with AUTH. The server is
  * built once: sd_event loop, Core with the null-device module descriptors,
- * Protocol, two module-null-sink loads and one module-null-source (so
- * introspection and streams have devices), and a unix "listener" with
+ * Protocol, three module-null-sink loads named like the devices of the
+ * recorded sessions and one module-null-source (so introspection and
+ * streams have devices), and a unix "listener" with
  * auth-anonymous that only lends its settings. Per input: a socketpair(),
  * conn_new() on one end, the input written to the other end without
  * blocking, interleaved with conn_process() and loop iterations (inputs
@@ -15,12 +16,13 @@
  * write side, the server sees EOF and closes the connection.
  *
  * No state leaks from one input into the next: a core listener marks the
- * server dirty on any event other than our own client's (a module loaded,
- * a volume or default changed, a stream or sample created ...), and a
- * dirty server is torn down and rebuilt before the next input. A clean one
- * is reused (rebuilding costs a few data threads, which under ASan is most
- * of the time), with the client index counter rewound so every input sees
- * the same indices. A crash therefore replays from its one input, and
+ * server dirty on any event other than those of our own client and its
+ * streams (a module loaded, a volume or default changed, a sample cached
+ * ...), and a dirty server, or one where the client or a stream outlived
+ * the connection, is torn down and rebuilt before the next input. A clean
+ * one is reused (a rebuild starts and joins a data thread per device, which
+ * under ASan costs tens of milliseconds), with the index counters of the
+ * client and stream maps rewound so every input sees the same indices. A crash therefore replays from its one input, and
  * LeakSanitizer sees what an input leaked (the server is torn down at exit
  * as well). FUZZ_PACKET_FRESH=1 rebuilds before every input.
  *
@@ -62,6 +64,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
                 }                                                                       \
         } while (0)
 
+/* What a client can change on a device and expect to stay changed. */
+typedef struct DeviceSnapshot {
+        uint32_t index;
+        CVolume volume;
+        bool mute;
+        DeviceState state;
+        uint32_t suspend_cause;
+        const DevicePort *active_port;
+        Proplist *props;
+} DeviceSnapshot;
+
 typedef struct Server {
         sd_event *event;
         Core *core;
@@ -69,7 +82,9 @@ typedef struct Server {
         Listener listener;
         CoreLoopOps loop_ops;
         CoreListener watch;
-        uint32_t client_next_index;
+        uint32_t next_client, next_sink_input, next_source_output;
+        DeviceSnapshot *devices;
+        size_t n_devices;
         bool exit_requested;
         bool dirty;
         bool ready;
@@ -77,6 +92,7 @@ typedef struct Server {
 
 static Server server;
 static bool verbose, always_fresh;
+static unsigned long n_inputs, n_rebuilds;
 
 typedef struct Deferred {
         Core *core;
@@ -138,9 +154,70 @@ static bool server_run_loop(Server *s) {
 static void server_on_event(Core *c, uint32_t event, uint32_t index, void *userdata) {
         Server *s = userdata;
 
-        /* Our own client coming, changing and going leaves nothing behind. */
-        if ((event & FACILITY_MASK) != FACILITY_CLIENT)
+        /* Our own client and its streams come and go with the connection and leave
+         * nothing behind (server_reset() checks that they are gone); a device that
+         * changed may have changed back (server_reset() compares snapshots);
+         * anything else changed the server. */
+        switch (event & FACILITY_MASK) {
+        case FACILITY_CLIENT:
+        case FACILITY_SINK_INPUT:
+        case FACILITY_SOURCE_OUTPUT:
+                break;
+        case FACILITY_SINK:
+        case FACILITY_SOURCE:
+                if ((event & EVENT_TYPE_MASK) != EVENT_CHANGE)
+                        s->dirty = true;
+                break;
+        default:
                 s->dirty = true;
+        }
+}
+
+static void snapshots_free(Server *s) {
+        for (size_t i = 0; i < s->n_devices; i++)
+                proplist_free(s->devices[i].props);
+        free(s->devices);
+        s->devices = NULL;
+        s->n_devices = 0;
+}
+
+static void snapshot_devices(Server *s) {
+        size_t n = idxmap_size(&s->core->sinks) + idxmap_size(&s->core->sources), i = 0;
+        Device *d;
+
+        s->devices = calloc(n ? n : 1, sizeof(*s->devices));
+        CHECK(s->devices);
+        for (int k = 0; k < 2; k++)
+                idxmap_for_each(d, k ? &s->core->sources : &s->core->sinks, st) {
+                        s->devices[i] = (DeviceSnapshot){
+                                .index = d->index, .volume = d->volume, .mute = d->mute,
+                                .state = d->state, .suspend_cause = d->suspend_cause,
+                                .active_port = d->active_port, .props = proplist_copy(d->props),
+                        };
+                        CHECK(s->devices[i].props);
+                        i++;
+                }
+        s->n_devices = i;
+}
+
+/* Whether every device is as it was when the server was built. */
+static bool devices_unchanged(const Server *s) {
+        size_t i = 0;
+        Device *d;
+
+        if (idxmap_size(&s->core->sinks) + idxmap_size(&s->core->sources) != s->n_devices)
+                return false;
+        for (int k = 0; k < 2; k++)
+                idxmap_for_each(d, k ? &s->core->sources : &s->core->sinks, st) {
+                        const DeviceSnapshot *x = &s->devices[i++];
+
+                        if (x->index != d->index || !cvolume_equal(&x->volume, &d->volume) ||
+                            x->mute != d->mute || x->state != d->state ||
+                            x->suspend_cause != d->suspend_cause ||
+                            x->active_port != d->active_port || !proplist_equal(x->props, d->props))
+                                return false;
+                }
+        return true;
 }
 
 static void server_setup(Server *s) {
@@ -148,11 +225,15 @@ static void server_setup(Server *s) {
         static const ModuleDesc *const descs[] = {
                 &module_null_sink_desc, &module_null_source_desc, &module_always_sink_desc,
         };
+        /* The device names of the recorded sessions' daemon (conformance/sessions/
+         * daemon/corpus.pa: null1, null2, pipe), so their streams find their sinks. */
         static const char *const loads[][2] = {
-                { "module-null-sink", "sink_name=fuzz_a" },
-                { "module-null-sink", "sink_name=fuzz_b format=float32le rate=48000 channels=6 "
-                                      "sink_properties='device.description=\"Fuzz B\"'" },
-                { "module-null-source", "source_name=fuzz_src channels=1" },
+                { "module-null-sink", "sink_name=null1 rate=44100 channels=2 norewinds=1 "
+                                      "sink_properties=device.description=Null-1" },
+                { "module-null-sink", "sink_name=null2 format=float32le rate=48000 channels=6 "
+                                      "sink_properties='device.description=\"Null 2\"'" },
+                { "module-null-sink", "sink_name=pipe format=s16le rate=44100 channels=2" },
+                { "module-null-source", "source_name=source.null channels=1" },
         };
 
         *s = (Server){ 0 };
@@ -170,6 +251,8 @@ static void server_setup(Server *s) {
 
                 CHECK(module_load(s->core, loads[i][0], loads[i][1], MODULE_ORIGIN_SCRIPT, &m) == 0);
         }
+        CHECK(core_set_default_device(s->core, DEVICE_SINK, "null1") == 0);
+        CHECK(core_set_default_device(s->core, DEVICE_SOURCE, "null1.monitor") == 0);
         /* A unix listener that is not listening: only its settings are used. */
         c_list_init(&s->listener.link);
         s->listener.proto = s->proto;
@@ -178,7 +261,10 @@ static void server_setup(Server *s) {
         s->listener.auth.anonymous = true;
         (void)server_run_loop(s);
         core_add_listener(s->core, &s->watch, server_on_event, s);
-        s->client_next_index = s->core->clients.next_index;
+        s->next_client = s->core->clients.next_index;
+        s->next_sink_input = s->core->sink_inputs.next_index;
+        s->next_source_output = s->core->source_outputs.next_index;
+        snapshot_devices(s);
         s->ready = true;
 }
 
@@ -187,6 +273,7 @@ static void server_teardown(Server *s) {
                 return;
         (void)server_run_loop(s);
         core_remove_listener(&s->watch);
+        snapshots_free(s);
         protocol_free(s->proto);
         core_free(s->core);
         /* Sources still pending (deferred calls that never ran) go with the loop. */
@@ -196,6 +283,8 @@ static void server_teardown(Server *s) {
 }
 
 static void server_teardown_at_exit(void) {
+        if (verbose)
+                fprintf(stderr, "fuzz-packet: %lu inputs, %lu server rebuilds\n", n_inputs, n_rebuilds);
         server_teardown(&server);
 }
 
@@ -206,13 +295,18 @@ static void server_reset(Server *s) {
         (void)server_run_loop(s);
         if (s->dirty || always_fresh || !c_list_is_empty(&s->proto->conns) ||
             idxmap_size(&c->clients) || idxmap_size(&c->sink_inputs) ||
-            idxmap_size(&c->source_outputs) || idxmap_size(&c->samples) || s->exit_requested) {
+            idxmap_size(&c->source_outputs) || idxmap_size(&c->samples) || s->exit_requested ||
+            !devices_unchanged(s)) {
                 server_teardown(s);
                 server_setup(s);
+                n_rebuilds++;
                 return;
         }
-        /* Indices are never reused; rewind ours so each input sees client #N again. */
-        c->clients.next_index = s->client_next_index;
+        /* Indices are never reused; rewind the counters of the (now empty) maps so
+         * every input sees the same client and stream indices. */
+        c->clients.next_index = s->next_client;
+        c->sink_inputs.next_index = s->next_sink_input;
+        c->source_outputs.next_index = s->next_source_output;
 }
 
 static bool conn_alive(const Server *s) {
@@ -296,6 +390,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         /* libFuzzer and fuzz-main call it first; this covers other drivers. */
         (void)LLVMFuzzerInitialize(NULL, NULL);
+        n_inputs++;
         CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
         CHECK(conn_new(s->proto, &s->listener, sv[0], &c) == 0);
         if (verbose) {

@@ -187,7 +187,7 @@ def packet_seeds():
             (GET_SERVER_INFO, ()),
             (GET_SINK_INFO_LIST, ()),
             (GET_SOURCE_INFO_LIST, ()),
-            (GET_SINK_INFO, (u32(NONE), string('fuzz_a'))),
+            (GET_SINK_INFO, (u32(NONE), string('null1'))),
             (GET_SINK_INFO, (u32(1), string(None))),
             (GET_SOURCE_INFO, (u32(NONE), string('@DEFAULT_MONITOR@'))),
             (GET_MODULE_INFO_LIST, ()),
@@ -199,7 +199,7 @@ def packet_seeds():
             (GET_SOURCE_OUTPUT_INFO_LIST, ()),
             (GET_SAMPLE_INFO_LIST, ()),
             (STAT, ()),
-            (LOOKUP_SINK, (string('fuzz_b'),)),
+            (LOOKUP_SINK, (string('null2'),)),
             (LOOKUP_SOURCE, (string('@DEFAULT_SOURCE@'),)),
             (EXTENSION, (u32(NONE), string('module-stream-restore'), u32(0))),
             (SEND_OBJECT_MESSAGE, (string('/core'), string('list-handlers'), string(None))),
@@ -210,19 +210,19 @@ def packet_seeds():
 
     # subscribe, then change things so events are queued and flushed
     s = hello() + packet(SUBSCRIBE, 2, u32(0x2FF))
-    s += packet(SET_SINK_VOLUME, 3, u32(NONE), string('fuzz_a'), cvol(0x8000, 0x9000))
+    s += packet(SET_SINK_VOLUME, 3, u32(NONE), string('null1'), cvol(0x8000, 0x9000))
     s += packet(SET_SINK_VOLUME, 4, u32(0), string(None), cvol(NORM, NORM))
-    s += packet(SET_SOURCE_VOLUME, 5, u32(NONE), string('fuzz_src'), cvol(NORM // 2))
-    s += packet(SET_SINK_MUTE, 6, u32(NONE), string('fuzz_b'), boolean(True))
-    s += packet(SET_SOURCE_MUTE, 7, u32(NONE), string('fuzz_src'), boolean(True))
-    s += packet(SET_DEFAULT_SINK, 8, string('fuzz_b'))
-    s += packet(SET_DEFAULT_SOURCE, 9, string('fuzz_a.monitor'))
-    s += packet(SUSPEND_SINK, 10, u32(NONE), string('fuzz_a'), boolean(True))
+    s += packet(SET_SOURCE_VOLUME, 5, u32(NONE), string('source.null'), cvol(NORM // 2))
+    s += packet(SET_SINK_MUTE, 6, u32(NONE), string('null2'), boolean(True))
+    s += packet(SET_SOURCE_MUTE, 7, u32(NONE), string('source.null'), boolean(True))
+    s += packet(SET_DEFAULT_SINK, 8, string('null2'))
+    s += packet(SET_DEFAULT_SOURCE, 9, string('null1.monitor'))
+    s += packet(SUSPEND_SINK, 10, u32(NONE), string('null1'), boolean(True))
     s += packet(SUSPEND_SINK, 11, u32(NONE), string(''), boolean(False))
-    s += packet(SUSPEND_SOURCE, 12, u32(NONE), string('fuzz_src'), boolean(True))
+    s += packet(SUSPEND_SOURCE, 12, u32(NONE), string('source.null'), boolean(True))
     s += packet(UPDATE_CLIENT_PROPLIST, 13, u32(2), proplist([('media.role', 'game')]))
     s += packet(REMOVE_CLIENT_PROPLIST, 14, string('media.role'), string(None))
-    s += packet(SET_SINK_PORT, 15, u32(NONE), string('fuzz_a'), string('analog-output'))
+    s += packet(SET_SINK_PORT, 15, u32(NONE), string('null1'), string('analog-output'))
     s += packet(SET_PORT_LATENCY_OFFSET, 16, u32(NONE), string('card'), string('port'), s64(-5000))
     s += packet(GET_SERVER_INFO, 17)
     seeds['subscribe-and-set'] = s
@@ -233,7 +233,7 @@ def packet_seeds():
                 string("sink_name=loaded sink_properties='device.description=\"Loaded Sink\"' "
                        "format=s32le rate=96000 channels=4 channel_map=front-left,front-right,rear-left,rear-right"))
     s += packet(GET_SINK_INFO_LIST, 3)
-    s += packet(UNLOAD_MODULE, 4, u32(3))
+    s += packet(UNLOAD_MODULE, 4, u32(4))
     s += packet(LOAD_MODULE, 5, string('module-null-sink'), string('bogus=1'))
     s += packet(LOAD_MODULE, 6, string('module-does-not-exist'), string(None))
     s += packet(LOAD_MODULE, 7, string('module-always-sink'), string(None))
@@ -262,7 +262,7 @@ def packet_seeds():
     s += packet(TRIGGER_PLAYBACK, 14, u32(0))
     s += packet(PREBUF_PLAYBACK, 15, u32(0))
     s += packet(UPDATE_PLAYBACK_RATE, 16, u32(0), u32(48000))
-    s += packet(MOVE_SINK_INPUT, 17, u32(0), u32(NONE), string('fuzz_b'))
+    s += packet(MOVE_SINK_INPUT, 17, u32(0), u32(NONE), string('null2'))
     s += packet(DRAIN, 18, u32(0))
     s += packet(DELETE_PLAYBACK, 19, u32(0))
     seeds['playback'] = s
@@ -272,7 +272,7 @@ def packet_seeds():
                   ('format.channels', '6'),
                   ('format.channel_map', '"front-left,front-right,front-center,lfe,rear-left,rear-right"')])
     s = hello()
-    s += create_playback(2, spec=(0xFF, 0, 0), channels=(), sink=(NONE, 'fuzz_b'), prebuf=0,
+    s += create_playback(2, spec=(0xFF, 0, 0), channels=(), sink=(NONE, 'null2'), prebuf=0,
                          formats=(pcm, fmt(1), fmt(2)))
     s += memblock(0, bytes(24 * 100))
     s += packet(KILL_SINK_INPUT, 3, u32(0))
@@ -281,8 +281,8 @@ def packet_seeds():
 
     # record from a monitor, with peak detection, latency and cork
     s = hello()
-    s += create_record(2, source=(NONE, 'fuzz_a.monitor'))
-    s += create_record(3, spec=(FLOAT32LE, 1, 25), channels=(MONO,), source=(NONE, 'fuzz_src'),
+    s += create_record(2, source=(NONE, 'null1.monitor'))
+    s += create_record(3, spec=(FLOAT32LE, 1, 25), channels=(MONO,), source=(NONE, 'source.null'),
                        peak=True)
     s += packet(GET_RECORD_LATENCY, 4, u32(0), tv(1700000000, 5))
     s += packet(CORK_RECORD, 5, u32(0), boolean(True))
@@ -360,11 +360,11 @@ def packet_seeds():
                                     packet(SET_CLIENT_NAME, 1, b'P' + string('') + u32(1) + arb(b'\0') + b'N'))
     seeds['packet-proplist-lengths'] = (packet(AUTH, 0, u32(35), arb(COOKIE)) +
                                         packet(SET_CLIENT_NAME, 1, b'P' + string('a') + u32(2) + arb(b'\0') + b'N'))
-    seeds['packet-string-no-nul'] = hello() + frame(u32(LOOKUP_SINK) + u32(2) + b'tfuzz_a')
+    seeds['packet-string-no-nul'] = hello() + frame(u32(LOOKUP_SINK) + u32(2) + b'tnull1')
     seeds['packet-cvolume-33'] = hello() + packet(SET_SINK_VOLUME, 2, u32(0), string(None),
                                                   cvol(*([NORM] * 33)))
     seeds['packet-bad-args'] = hello() + b''.join([
-        packet(SET_SINK_VOLUME, 2, u32(0), string('fuzz_a'), cvol(NORM, NORM)),   # both idx and name
+        packet(SET_SINK_VOLUME, 2, u32(0), string('null1'), cvol(NORM, NORM)),   # both idx and name
         packet(SET_SINK_VOLUME, 3, u32(NONE), string(None), cvol(NORM)),          # neither
         packet(SET_SINK_VOLUME, 4, u32(0), string(None), cvol(NORM)),             # channel mismatch
         packet(SET_SINK_VOLUME, 5, u32(0), string(None), cvol(0x80000000, 1)),    # invalid volume
