@@ -353,6 +353,7 @@ struct Core {
         const CoreLoopOps *loop;
         void *loop_userdata;
         uint64_t sample_cache_bytes;
+        bool sample_cache_per_owner;    /* system-mode isolation: sample names are per owner uid */
         char *runtime_dir;              /* where relative device paths live */
         /* allocation statistics for STAT */
         uint64_t blocks_allocated_total;

@@ -137,13 +137,13 @@ static void deliver_record(DeviceIo *io, SourceOutput *so, const float *buf, siz
         }
 }
 
-/* Renders `frames` device frames of input si into io->tmp_c. Returns frames produced
- * (always `frames`; silence where the queue ran dry). */
+/* Renders `frames` device frames of input si into io->tmp_c (silence where the
+ * queue ran dry) and advances its read index by what was really consumed. */
 static void render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notified) {
         SinkInputIo *sio = &si->io;
         Device *dev = io->device;
-        unsigned dch = dev->spec.channels, sch = si->spec.channels;
-        size_t fs = sio->frame_size, produced = 0;
+        unsigned dch = dev->spec.channels;
+        size_t fs = sio->frame_size, produced = 0, ssize = sample_format_size(si->spec.format);
         int64_t w = atomic_load_explicit(&si->ring.write_index, memory_order_acquire);
         int64_t rd = atomic_load_explicit(&si->ring.read_index, memory_order_relaxed);
         bool got_data = false, ran_dry = false;
@@ -155,9 +155,8 @@ static void render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notif
                 else if (!(sio->drain && w > rd))
                         goto dry;
         }
-        while (produced < frames) {
+        while (produced < frames && !ran_dry) {
                 size_t want = frames - produced, in_need, take, avail, out;
-                float *stage = io->tmp_b;
 
                 in_need = sio->resampler ? dsp_resampler_input_frames_for(sio->resampler, want) : want;
                 in_need = C_MAX(C_MIN(in_need, (size_t)IO_CHUNK_FRAMES), (size_t)1);
@@ -168,53 +167,54 @@ static void render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notif
                         size_t off = (size_t)((uint64_t)rd & (si->ring.size - 1));
                         size_t first = C_MIN(bytes, si->ring.size - off);
 
-                        if (first == bytes) {
-                                dsp_to_float(si->spec.format, si->ring.data + off, io->tmp_a, take * sch);
-                        } else {
-                                dsp_to_float(si->spec.format, si->ring.data + off, io->tmp_a,
-                                             first / sample_format_size(si->spec.format));
-                                dsp_to_float(si->spec.format, si->ring.data,
-                                             io->tmp_a + first / sample_format_size(si->spec.format),
-                                             (bytes - first) / sample_format_size(si->spec.format));
-                        }
+                        dsp_to_float(si->spec.format, si->ring.data + off, io->tmp_a, first / ssize);
+                        if (first < bytes)
+                                dsp_to_float(si->spec.format, si->ring.data, io->tmp_a + first / ssize,
+                                             (bytes - first) / ssize);
+                        /* stream volume is per stream channel: apply it before remapping */
+                        if (!dsp_volume_factors_unity(sio->factors, si->spec.channels))
+                                dsp_apply_volume(io->tmp_a, take, si->spec.channels, sio->factors);
                         dsp_remap_run(&sio->remap, io->tmp_a, io->tmp_b, take);
-                        rd += (int64_t)bytes;
                         got_data = true;
-                        sio->playing_for += bytes;
                 }
                 if (take < in_need) {
                         ran_dry = true;
-                        if (!sio->resampler) {
-                                memcpy(io->tmp_c + produced * dch, io->tmp_b, take * dch * sizeof(float));
-                                produced += take;
-                                break;
-                        }
-                        /* feed the resampler silence for the missing part */
-                        memset(io->tmp_b + take * dch, 0, (in_need - take) * dch * sizeof(float));
-                        if (si->attr.prebuf == 0) {
-                                /* prebuf 0: the read index runs through the gap */
-                                rd += (int64_t)((in_need - take) * fs);
+                        if (!sio->resampler || si->attr.prebuf > 0) {
+                                /* play what there is; the rest of the period is silence */
+                                in_need = take;
+                        } else {
+                                /* prebuf 0: the gap plays as silence and is consumed */
+                                memset(io->tmp_b + take * dch, 0, (in_need - take) * dch * sizeof(float));
                         }
                 }
                 if (sio->resampler) {
                         size_t in = in_need;
 
                         out = want;
-                        dsp_resampler_process(sio->resampler, io->tmp_b, &in, io->tmp_c + produced * dch, &out);
-                        stage = NULL;
-                        if (out == 0 && in == 0)
+                        if (in)
+                                dsp_resampler_process(sio->resampler, io->tmp_b, &in,
+                                                      io->tmp_c + produced * dch, &out);
+                        else
+                                out = 0;
+                        /* advance by what the resampler really took: real data first */
+                        rd += (int64_t)(C_MIN(in, take) * fs);
+                        if (in > take)
+                                rd += (int64_t)((in - take) * fs);
+                        sio->playing_for += in * fs;
+                        if (in == 0 && out == 0)
                                 break;
                 } else {
                         memcpy(io->tmp_c + produced * dch, io->tmp_b, take * dch * sizeof(float));
                         out = take;
+                        rd += (int64_t)(take * fs);
+                        sio->playing_for += take * fs;
                 }
-                (void)stage;
                 produced += out;
-                if (ran_dry)
-                        break;
         }
-        if (ran_dry && !sio->resampler && si->attr.prebuf == 0 && produced < frames)
+        if (ran_dry && !sio->resampler && si->attr.prebuf == 0 && produced < frames) {
                 rd += (int64_t)((frames - produced) * fs);   /* gap plays as silence */
+                sio->playing_for += (frames - produced) * fs;
+        }
         atomic_store_explicit(&si->ring.read_index, rd, memory_order_release);
         if (got_data) {
                 uint32_t bits = STREAM_NOTIFY_CONSUMED;
@@ -245,8 +245,10 @@ dry:
                 }
                 if (sio->ever_started) {
                         sio->underrun = true;
-                        sio->playing_for = 0;
-                        sio->underrun_for += frames * fs;
+                        if (si->attr.prebuf > 0) {
+                                sio->playing_for = 0;
+                                sio->underrun_for += frames * fs;
+                        }
                 }
                 if (si->attr.prebuf > 0 && !sio->drain)
                         sio->prebuffering = true;
@@ -268,25 +270,18 @@ static void render_sink(DeviceIo *io, size_t frames) {
                         any_direct = true;
         }
         for (it = io->inputs.next; it != &io->inputs; it = it->next) {
-                float f[32];
-
                 si = c_container_of(it, SinkInput, io.link);
                 if (si->io.corked)
                         continue;
                 render_input(io, si, frames, &notified);
                 if (any_direct) {
-                        dsp_apply_volume(io->tmp_c, frames, dch, si->io.factors);
                         for (CList *jt = io->outputs.next; jt != &io->outputs; jt = jt->next) {
                                 so = c_container_of(jt, SourceOutput, io.link);
                                 if (so->direct_on_input == si)
                                         deliver_record(io, so, io->tmp_c, frames);
                         }
-                        dsp_mix_add(io->mix, io->tmp_c, frames, dch, io->dev_factors);
-                } else {
-                        for (unsigned c = 0; c < dch; c++)
-                                f[c] = si->io.factors[c < 32 ? c : 0] * io->dev_factors[c];
-                        dsp_mix_add(io->mix, io->tmp_c, frames, dch, f);
                 }
+                dsp_mix_add(io->mix, io->tmp_c, frames, dch, io->dev_factors);
         }
         dsp_from_float(dev->spec.format, io->mix, io->out, frames * dch);
         if (io->backend && io->backend->write)
@@ -301,6 +296,9 @@ static void render_sink(DeviceIo *io, size_t frames) {
                 iothread_notify(&io->thread);
 }
 
+/* Sources deliver what the backend produced: a null source fills silence, a
+ * FIFO only what a writer put there (no silence is invented in the middle of
+ * someone's audio). */
 static void capture_source(DeviceIo *io, size_t frames) {
         Device *dev = io->device;
         size_t fs = sample_spec_frame_size(&dev->spec), got = 0;
@@ -308,43 +306,54 @@ static void capture_source(DeviceIo *io, size_t frames) {
         CList *it;
 
         if (io->backend && io->backend->read)
-                got = io->backend->read(io, io->out, frames * fs);
-        if (got < frames * fs)
-                memset(io->out + got, dev->spec.format == SAMPLE_U8 ? 0x80 : 0, frames * fs - got);
-        dsp_to_float(dev->spec.format, io->out, io->mix, frames * dev->spec.channels);
-        dsp_apply_volume(io->mix, frames, dev->spec.channels, io->dev_factors);
+                got = io->backend->read(io, io->out, frames * fs) / fs;
+        if (!got)
+                return;
+        dsp_to_float(dev->spec.format, io->out, io->mix, got * dev->spec.channels);
+        dsp_apply_volume(io->mix, got, dev->spec.channels, io->dev_factors);
         for (it = io->outputs.next; it != &io->outputs; it = it->next) {
                 so = c_container_of(it, SourceOutput, io.link);
-                deliver_record(io, so, io->mix, frames);
+                deliver_record(io, so, io->mix, got);
         }
         if (!c_list_is_empty(&io->outputs))
                 iothread_notify(&io->thread);
 }
 
+/* The device clock: audio is produced up to one period ahead of CLOCK_MONOTONIC.
+ * Position = start + frames_done / rate, computed (not accumulated), so there is
+ * no rounding drift; a late wake-up catches up (a null sink consumes in real
+ * time, like hardware would), unless we are hopelessly behind (> 1 s: then the
+ * clock restarts rather than bursting). */
 static uint64_t device_io_tick(IoThread *t, uint64_t now) {
         DeviceIo *io = t->userdata;
         Device *dev = io->device;
-        uint64_t period = io->period_usec, target_end = now + period;
-        size_t frames;
+        uint64_t period = io->period_usec, target = now + period;
+        size_t fs = sample_spec_frame_size(&dev->spec);
 
         if (io->suspended || (c_list_is_empty(&io->inputs) && c_list_is_empty(&io->outputs))) {
                 io->rendered_until = 0;
                 return 0;
         }
-        if (io->rendered_until < now)
-                io->rendered_until = now;       /* (re)start: nothing is queued in the device */
-        if (target_end <= io->rendered_until)
-                return period;
-        frames = (size_t)((target_end - io->rendered_until) * dev->spec.rate / 1000000ULL);
-        frames = C_MIN(frames, io->max_frames);
-        if (!frames)
-                return period;
-        if (dev->kind == DEVICE_SINK)
-                render_sink(io, frames);
-        else
-                capture_source(io, frames);
-        io->rendered_until += (uint64_t)frames * 1000000ULL / dev->spec.rate;
-        io->bytes_rendered += frames * sample_spec_frame_size(&dev->spec);
+        if (io->rendered_until == 0 || io->rendered_until + 1000000ULL < now) {
+                io->start_usec = now;
+                io->frames_done = 0;
+                io->rendered_until = now;
+        }
+        for (int i = 0; i < 64 && io->rendered_until < target; i++) {
+                uint64_t want = (target - io->start_usec) * dev->spec.rate / 1000000ULL + 1;
+                size_t frames = want > io->frames_done ? (size_t)(want - io->frames_done) : 0;
+
+                frames = C_MIN(frames, io->max_frames);
+                if (!frames)
+                        break;
+                if (dev->kind == DEVICE_SINK)
+                        render_sink(io, frames);
+                else
+                        capture_source(io, frames);
+                io->frames_done += frames;
+                io->bytes_rendered += frames * fs;
+                io->rendered_until = io->start_usec + io->frames_done * 1000000ULL / dev->spec.rate;
+        }
         return period;
 }
 

@@ -115,7 +115,8 @@ int modargs_parse(const char *s, const char *const *valid, ModArgs **ret) {
                                 buf[vl++] = *p++;
                         }
                 }
-                value = strndup(buf, vl);
+                buf[vl] = 0;
+                value = strdup(buf);
                 if (!value) {
                         free(key);
                         r = -ENOMEM;

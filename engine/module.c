@@ -60,7 +60,7 @@ int module_load(Core *c, const char *name, const char *args, ModuleOrigin origin
                 return ENGINE_E_INVALID;
         desc = core_find_module_desc(c, name);
         if (!desc) {
-                log_warn("Module \"%s\" is not available.", name);
+                log_info("Module \"%s\" is not available.", name);
                 return ENGINE_E_NOENTITY;
         }
         if (desc->load_once) {

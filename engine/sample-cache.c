@@ -38,10 +38,22 @@ Sample *sample_cache_lookup(Core *c, const char *name) {
         return NULL;
 }
 
+Sample *sample_cache_lookup_owner(Core *c, const char *name, uint32_t owner_uid) {
+        Sample *s;
+
+        if (!name)
+                return NULL;
+        idxmap_for_each(s, &c->samples, st)
+                if (s->owner_uid == owner_uid && strcmp(s->name, name) == 0)
+                        return s;
+        return NULL;
+}
+
 int sample_cache_add(Core *c, const char *name, const SampleSpec *ss, const ChannelMap *map,
                      uint8_t *data, size_t n, const Proplist *props, uint32_t owner_uid,
                      Sample **ret) {
-        Sample *s, *old = sample_cache_lookup(c, name);
+        Sample *s, *old = c->sample_cache_per_owner ? sample_cache_lookup_owner(c, name, owner_uid)
+                                                    : sample_cache_lookup(c, name);
         uint64_t total = c->sample_cache_bytes - (old ? old->length : 0) + n;
 
         if (!core_name_valid(name) || !sample_spec_valid(ss) || n == 0)
@@ -95,15 +107,19 @@ int sample_cache_add(Core *c, const char *name, const SampleSpec *ss, const Chan
         return 0;
 }
 
+void sample_cache_remove_sample(Core *c, Sample *s) {
+        idxmap_remove(&c->samples, s->index);
+        c->sample_cache_bytes -= s->length;
+        core_post_event(c, FACILITY_SAMPLE_CACHE, EVENT_REMOVE, s->index);
+        sample_free(s);
+}
+
 int sample_cache_remove(Core *c, const char *name) {
         Sample *s = sample_cache_lookup(c, name);
 
         if (!s)
                 return ENGINE_E_NOENTITY;
-        idxmap_remove(&c->samples, s->index);
-        c->sample_cache_bytes -= s->length;
-        core_post_event(c, FACILITY_SAMPLE_CACHE, EVENT_REMOVE, s->index);
-        sample_free(s);
+        sample_cache_remove_sample(c, s);
         return 0;
 }
 
@@ -144,6 +160,8 @@ int sample_cache_play(Core *c, Sample *s, Device *sink, Volume volume, const Pro
                 n.volume_set = true;
         }
         n.props = p;
+        n.initial_data = s->data;       /* queued before the sink can read */
+        n.initial_length = s->length;
         n.flags = STREAM_FLAG_DRAIN_AND_FREE;
         n.attr = (BufferAttr){ .maxlength = (uint32_t)s->length, .tlength = (uint32_t)s->length,
                                .prebuf = 0, .minreq = UINT32_MAX };
@@ -151,10 +169,6 @@ int sample_cache_play(Core *c, Sample *s, Device *sink, Volume volume, const Pro
         r = sink_input_new(c, &n, &si);
         if (r)
                 return r;
-        if (sink_input_write(si, 0, 0, s->data, s->length) > 0) {
-                sink_input_free(si);
-                return ENGINE_E_TOOLARGE;
-        }
         *ret_index = si->index;
         if (sink_input_drain(si)) {
                 /* nothing to play: done at once (on the next iteration the owner frees it) */

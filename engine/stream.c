@@ -57,36 +57,38 @@ static uint64_t clamp_latency(Device *d, uint64_t l) {
         return C_CLAMP(l, d->min_latency, d->max_latency);
 }
 
-/* semantics.md §4.2, steps 1-13. */
+/* semantics.md §4.2, steps 1-13. Computed in 64 bits: clients may send any u32,
+ * and sums like minreq + F must not wrap. */
 static void playback_negotiate(const SampleSpec *ss, Device *dev, BufferAttr *a, uint32_t flags,
                                uint64_t *ret_latency) {
-        uint32_t F = (uint32_t)sample_spec_frame_size(ss);
+        uint64_t F = sample_spec_frame_size(ss);
+        uint64_t maxlength = a->maxlength, tlength = a->tlength, prebuf = a->prebuf, minreq = a->minreq;
+        uint64_t maxcap = (flags & STREAM_FLAG_DRAIN_AND_FREE) ? SAMPLE_MAX_BYTES : MAXLENGTH_DEFAULT;
         uint64_t tl, mr, L, C;
 
-        if (a->maxlength == UINT32_MAX ||
-            (a->maxlength > MAXLENGTH_DEFAULT && !(flags & STREAM_FLAG_DRAIN_AND_FREE)))
-                a->maxlength = MAXLENGTH_DEFAULT;
-        if (a->maxlength == 0)
-                a->maxlength = F;
-        if (a->tlength == UINT32_MAX)
-                a->tlength = usec_to_bytes_up(DEFAULT_TLENGTH_USEC, ss);
-        if (a->tlength == 0)
-                a->tlength = F;
-        if (a->tlength > a->maxlength)
-                a->tlength = a->maxlength;
-        if (a->minreq == UINT32_MAX) {
-                uint32_t m = usec_to_bytes_up(DEFAULT_MINREQ_USEC, ss);
-                uint32_t t4 = round_down(a->tlength / 4, F);
+        if (maxlength == UINT32_MAX || maxlength > maxcap)
+                maxlength = maxcap;
+        if (maxlength == 0)
+                maxlength = F;
+        if (tlength == UINT32_MAX)
+                tlength = usec_to_bytes_up(DEFAULT_TLENGTH_USEC, ss);
+        if (tlength == 0)
+                tlength = F;
+        if (tlength > maxlength)
+                tlength = maxlength;
+        if (minreq == UINT32_MAX) {
+                uint64_t m = usec_to_bytes_up(DEFAULT_MINREQ_USEC, ss);
+                uint64_t t4 = tlength / 4 / F * F;
 
-                a->minreq = C_MIN(m, t4);
+                minreq = C_MIN(m, t4);
         }
-        if (a->minreq == 0)
-                a->minreq = F;
-        if (a->tlength < a->minreq + F)
-                a->tlength = a->minreq + F;
+        if (minreq == 0)
+                minreq = F;
+        if (tlength < minreq + F)
+                tlength = minreq + F;
 
-        tl = bytes_to_usec(a->tlength, ss);
-        mr = bytes_to_usec(a->minreq, ss);
+        tl = bytes_to_usec(tlength, ss);
+        mr = bytes_to_usec(minreq, ss);
         if (flags & STREAM_FLAG_EARLY_REQUESTS)
                 L = mr;
         else if (flags & STREAM_FLAG_ADJUST_LATENCY)
@@ -98,25 +100,26 @@ static void playback_negotiate(const SampleSpec *ss, Device *dev, BufferAttr *a,
                 tl -= C;
         if (tl < C + 2 * mr)
                 tl = C + 2 * mr;
-        a->tlength = usec_to_bytes_up(tl, ss);
-        if (a->minreq == 0) {
-                a->minreq = F;
-                a->tlength += 2 * F;
+        tlength = usec_to_bytes_up(tl, ss);
+        if (minreq == 0) {
+                minreq = F;
+                tlength += 2 * F;
         }
-        if (a->tlength <= a->minreq)
-                a->tlength = 2 * a->minreq + F;
-        if (a->prebuf == UINT32_MAX || a->prebuf > a->tlength + F - a->minreq)
-                a->prebuf = a->tlength + F - a->minreq;
+        if (tlength <= minreq)
+                tlength = 2 * minreq + F;
 
-        /* final sanitising */
-        a->maxlength = C_MAX(round_up(a->maxlength, F), F);
-        a->tlength = C_MIN(round_up(a->tlength, F), a->maxlength);
-        a->minreq = C_CLAMP(round_down(a->minreq, F), F, a->tlength);
-        if (a->prebuf) {
-                a->prebuf = C_MAX(round_up(a->prebuf, F), F);
-                if (a->prebuf > a->tlength + F - a->minreq)
-                        a->prebuf = a->tlength + F - a->minreq;
-        }
+        /* final sanitising: everything frame aligned and within maxlength */
+        maxlength = C_MAX((maxlength + F - 1) / F * F, F);
+        tlength = C_MIN((tlength + F - 1) / F * F, maxlength);
+        minreq = C_CLAMP(minreq / F * F, F, tlength);
+        if (prebuf == UINT32_MAX || prebuf > tlength + F - minreq)
+                prebuf = tlength + F - minreq;
+        if (prebuf)
+                prebuf = C_MIN(C_MAX((prebuf + F - 1) / F * F, F), tlength + F - minreq);
+        a->maxlength = (uint32_t)maxlength;
+        a->tlength = (uint32_t)tlength;
+        a->minreq = (uint32_t)minreq;
+        a->prebuf = (uint32_t)prebuf;
         a->fragsize = 0;
         *ret_latency = C;
 }
@@ -131,6 +134,8 @@ static void record_negotiate(const SampleSpec *ss, Device *dev, BufferAttr *a, u
                 a->maxlength = MAXLENGTH_DEFAULT;
         if (a->maxlength == 0)
                 a->maxlength = F;
+        if (a->fragsize > a->maxlength && a->fragsize != UINT32_MAX)
+                a->fragsize = a->maxlength;
         if (a->fragsize == UINT32_MAX)
                 a->fragsize = usec_to_bytes_up(DEFAULT_FRAGSIZE_USEC, ss);
         if (a->fragsize == 0)
@@ -313,14 +318,18 @@ static void si_invoke_fn(IoThread *t, void *arg) {
                 atomic_store_explicit(&si->ring.write_index, rd, memory_order_release);
                 if (si->attr.prebuf > 0)
                         io->prebuffering = true;
+                /* playback restarts from scratch: the next data is STARTED again */
+                io->underrun = io->ever_started;
                 break;
         }
         case SI_TRIGGER:
                 io->prebuffering = false;
                 break;
         case SI_PREBUF:
-                if (si->attr.prebuf > 0)
+                if (si->attr.prebuf > 0) {
                         io->prebuffering = true;
+                        io->underrun = io->ever_started;
+                }
                 break;
         case SI_DRAIN: {
                 int64_t w = atomic_load(&si->ring.write_index), rd = atomic_load(&si->ring.read_index);
@@ -350,8 +359,10 @@ static void si_invoke_fn(IoThread *t, void *arg) {
 
                 l->read_index = atomic_load(&si->ring.read_index);
                 l->write_index = atomic_load(&si->ring.write_index);
-                l->playing = io->linked && !io->corked && !io->prebuffering && !io->underrun &&
-                             !dio->suspended;
+                /* With prebuf 0 an underrun keeps "playing" silence (the read index runs
+                 * on), as PulseAudio reports it; players' clocks depend on that. */
+                l->playing = io->linked && !io->corked && !io->prebuffering &&
+                             (!io->underrun || si->attr.prebuf == 0) && !dio->suspended;
                 l->underrun_for = io->ever_started ? io->underrun_for : UINT64_MAX;
                 l->playing_for = io->playing_for;
                 l->device_usec = device_io_latency(dio);
@@ -476,9 +487,18 @@ int sink_input_new(Core *c, const SinkInputNew *n, SinkInput **ret) {
         si->requested_attr = n->attr;
         si->attr = n->attr;
         playback_negotiate(&ss, sink, &si->attr, n->flags, &si->configured_latency);
-        r = ring_alloc(&si->ring, (size_t)si->attr.tlength * 2 + si->attr.minreq * 2 + 65536);
+        r = ring_alloc(&si->ring, (size_t)si->attr.tlength * 2 + si->attr.minreq * 2 + 65536 +
+                                  n->initial_length);
         if (r < 0)
                 goto fail;
+        if (n->initial_length) {
+                if (n->initial_length > si->ring.size || n->initial_length > si->attr.maxlength) {
+                        r = ENGINE_E_TOOLARGE;
+                        goto fail;
+                }
+                ring_put(&si->ring, 0, n->initial_data, n->initial_length);
+                atomic_store(&si->ring.write_index, (int64_t)n->initial_length);
+        }
         c->blocks_allocated_total++;
         c->bytes_allocated_total += si->ring.size;
         r = si_setup_conversion(si, sink);

@@ -187,6 +187,8 @@ typedef struct SinkInputNew {
         BufferAttr attr;                /* requested, -1 / 0 as on the wire */
         const SinkInputOwnerOps *ops;
         void *owner;
+        const uint8_t *initial_data;    /* queued before the stream is linked (samples) */
+        size_t initial_length;
 } SinkInputNew;
 
 #define STREAMS_PER_DEVICE_MAX 256U
@@ -295,6 +297,8 @@ struct DeviceIo {
         uint8_t *rec_out;
         uint64_t period_usec;
         uint64_t rendered_until;        /* CLOCK_MONOTONIC usec up to which audio was produced */
+        uint64_t start_usec;            /* when the clock (re)started */
+        uint64_t frames_done;           /* frames produced since start_usec */
         uint64_t bytes_rendered;
         float dev_factors[32];
         bool suspended;
@@ -316,13 +320,18 @@ uint64_t device_io_latency(DeviceIo *io);
 
 #define SAMPLE_MAX_BYTES (16U * 1024U * 1024U)
 
-/* Stores data under name (replacing). Takes ownership of data on success.
+/* Stores data under name (replacing; with Core.sample_cache_per_owner only the
+ * same owner's sample of that name). Takes ownership of data on success.
  * Return: 0, ENGINE_E_INVALID, ENGINE_E_TOOLARGE, -ENOMEM. */
 int sample_cache_add(Core *c, const char *name, const SampleSpec *ss, const ChannelMap *map,
                      uint8_t *data, size_t n, const Proplist *props, uint32_t owner_uid,
                      Sample **ret);
 Sample *sample_cache_lookup(Core *c, const char *name);
 int sample_cache_remove(Core *c, const char *name);
+/* The sample called name that owner_uid uploaded, or NULL. */
+Sample *sample_cache_lookup_owner(Core *c, const char *name, uint32_t owner_uid);
+/* Removes (REMOVE event) and frees s. */
+void sample_cache_remove_sample(Core *c, Sample *s);
 /* Plays a sample on sink; returns the sink input index. */
 int sample_cache_play(Core *c, Sample *s, Device *sink, Volume volume, const Proplist *props,
                       Client *client, uint32_t *ret_index);

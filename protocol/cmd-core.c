@@ -12,6 +12,7 @@
 #include <pwd.h>
 #include <sys/time.h>
 #include "protocol/protocol.h"
+#include "protocol/access.h"
 #include "engine/base/log.h"
 
 #define PARSE_END(ts) do { if (tagstruct_end(ts)) return DISPATCH_DROP; } while (0)
@@ -216,7 +217,7 @@ int cmd_exit(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         Core *core = c->proto->core;
 
         PARSE_END(ts);
-        if (core->disallow_exit)
+        if (core->disallow_exit || (access_isolated(c->proto) && !access_is_admin(c)))
                 return PROTO_ERR_ACCESS;
         log_notice("Client %u asked the daemon to exit.", c->client ? c->client->index : IDX_INVALID);
         conn_reply_simple(c, tag);
@@ -267,6 +268,10 @@ int cmd_load_module(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         if (!name || !*name || strchr(name, '/') || !utf8_valid(name) ||
             (args && !utf8_valid(args)))
                 return PROTO_ERR_INVALID;
+        /* Under --disallow-module-loading everybody gets pulseaudio's answer below. */
+        if (!c->proto->core->disallow_module_loading && access_isolated(c->proto) &&
+            !access_is_admin(c))
+                return PROTO_ERR_ACCESS;
         r = module_load(c->proto->core, name, args, MODULE_ORIGIN_CLIENT, &m);
         if (r < 0 && r != -ENOMEM)
                 return PROTO_ERR_MODINITFAILED;
@@ -295,6 +300,9 @@ int cmd_unload_module(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         m = idxmap_get(&c->proto->core->modules, index);
         if (!m)
                 return PROTO_ERR_NOENTITY;
+        if (!c->proto->core->disallow_module_loading && access_isolated(c->proto) &&
+            !access_is_admin(c))
+                return PROTO_ERR_ACCESS;
         r = module_unload_request(m, MODULE_ORIGIN_CLIENT);
         if (r < 0)
                 return r;
@@ -314,6 +322,8 @@ int cmd_kill_client(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         cl = idxmap_get(&c->proto->core->clients, index);
         if (!cl)
                 return PROTO_ERR_NOENTITY;
+        if (!access_may_control_client(c, cl))
+                return PROTO_ERR_ACCESS;
         conn_reply_simple(c, tag);
         client_kill(cl);
         return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "protocol/protocol.h"
+#include "protocol/access.h"
 #include "engine/base/log.h"
 
 #define PARSE_END(ts) do { if (tagstruct_end(ts)) return DISPATCH_DROP; } while (0)
@@ -271,6 +272,8 @@ int cmd_get_module_info(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) 
 }
 
 static void put_client_info(TagstructWriter *w, Conn *c, Client *cl) {
+        _c_cleanup_(proplist_freep) Proplist *tmp = NULL;
+        const Proplist *props = access_visible_props(c, cl, cl->props, &tmp);
         const char *name = client_name(cl);
 
         tagstruct_put_u32(w, cl->index);
@@ -278,7 +281,7 @@ static void put_client_info(TagstructWriter *w, Conn *c, Client *cl) {
         tagstruct_put_u32(w, cl->module ? cl->module->index : IDX_INVALID);
         tagstruct_put_string(w, cl->driver);
         if (c->version >= 13)
-                tagstruct_put_proplist(w, cl->props);
+                tagstruct_put_proplist(w, props);
 }
 
 int cmd_get_client_info(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
@@ -345,7 +348,9 @@ int cmd_set_card_profile(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts)
 }
 
 static void put_sink_input_info(TagstructWriter *w, Conn *c, SinkInput *si) {
-        const char *name = proplist_gets(si->props, "media.name");
+        _c_cleanup_(proplist_freep) Proplist *tmp = NULL;
+        const Proplist *props = access_visible_props(c, si->client, si->props, &tmp);
+        const char *name = props ? proplist_gets(props, "media.name") : NULL;
         CVolume v = si->volume;
 
         if (!si->has_volume)
@@ -365,7 +370,7 @@ static void put_sink_input_info(TagstructWriter *w, Conn *c, SinkInput *si) {
         if (c->version >= 11)
                 tagstruct_put_bool(w, si->mute);
         if (c->version >= 13)
-                tagstruct_put_proplist(w, si->props);
+                tagstruct_put_proplist(w, props);
         if (c->version >= 19)
                 tagstruct_put_bool(w, si->corked);
         if (c->version >= 20) {
@@ -377,7 +382,9 @@ static void put_sink_input_info(TagstructWriter *w, Conn *c, SinkInput *si) {
 }
 
 static void put_source_output_info(TagstructWriter *w, Conn *c, SourceOutput *so) {
-        const char *name = proplist_gets(so->props, "media.name");
+        _c_cleanup_(proplist_freep) Proplist *tmp = NULL;
+        const Proplist *props = access_visible_props(c, so->client, so->props, &tmp);
+        const char *name = props ? proplist_gets(props, "media.name") : NULL;
         DeviceIo *io = device_io_of(so->source);
         int64_t wi = atomic_load(&so->ring.write_index), ri = atomic_load(&so->ring.read_index);
 
@@ -393,7 +400,7 @@ static void put_source_output_info(TagstructWriter *w, Conn *c, SourceOutput *so
         tagstruct_put_string(w, so->resample_method[0] ? so->resample_method : NULL);
         tagstruct_put_string(w, so->driver);
         if (c->version >= 13)
-                tagstruct_put_proplist(w, so->props);
+                tagstruct_put_proplist(w, props);
         if (c->version >= 19)
                 tagstruct_put_bool(w, so->corked);
         if (c->version >= 22) {
@@ -458,6 +465,9 @@ int cmd_get_source_output_info(Conn *c, uint32_t command, uint32_t tag, Tagstruc
 }
 
 static void put_sample_info(TagstructWriter *w, Conn *c, Sample *s) {
+        _c_cleanup_(proplist_freep) Proplist *tmp = NULL;
+        const Proplist *props = access_visible_sample_props(c, s, &tmp);
+
         tagstruct_put_u32(w, s->index);
         tagstruct_put_string(w, s->name);
         tagstruct_put_cvolume(w, &s->volume);
@@ -468,7 +478,7 @@ static void put_sample_info(TagstructWriter *w, Conn *c, Sample *s) {
         tagstruct_put_bool(w, s->lazy);
         tagstruct_put_string(w, s->filename);
         if (c->version >= 13)
-                tagstruct_put_proplist(w, s->props);
+                tagstruct_put_proplist(w, props);
 }
 
 int cmd_get_sample_info(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
@@ -485,7 +495,7 @@ int cmd_get_sample_info(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) 
                 PARSE_END(ts);
                 if ((index == IDX_INVALID) == (name == NULL))
                         return PROTO_ERR_INVALID;
-                s = name ? sample_cache_lookup(core, name) : idxmap_get(&core->samples, index);
+                s = name ? access_sample_lookup(c, name) : idxmap_get(&core->samples, index);
                 if (!s)
                         return PROTO_ERR_NOENTITY;
                 packet_begin(&w, PROTO_CMD_REPLY, tag);
@@ -546,6 +556,8 @@ int cmd_stream_index_op(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) 
 
                 if (!si)
                         return PROTO_ERR_NOENTITY;
+                if (!access_may_control_client(c, si->client))
+                        return PROTO_ERR_ACCESS;
                 switch (command) {
                 case PROTO_CMD_SET_SINK_INPUT_VOLUME:
                         r = sink_input_set_volume(si, &v);
@@ -579,6 +591,8 @@ int cmd_stream_index_op(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) 
 
                 if (!so)
                         return PROTO_ERR_NOENTITY;
+                if (!access_may_control_client(c, so->client))
+                        return PROTO_ERR_ACCESS;
                 switch (command) {
                 case PROTO_CMD_SET_SOURCE_OUTPUT_VOLUME:
                         r = source_output_set_volume(so, &v);
@@ -596,6 +610,9 @@ int cmd_stream_index_op(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) 
                         r = core_resolve_device(core, DEVICE_SOURCE, dev_index, dev_name, false, &d);
                         if (r)
                                 return (int)engine_to_proto_error(r);
+                        /* no way around the monitor rule of CREATE_RECORD_STREAM */
+                        if (!so->direct_on_input && access_check_record(c, d, NULL))
+                                return PROTO_ERR_ACCESS;
                         r = source_output_move(so, d);
                         if (r > 0)
                                 r = ENGINE_E_INVALID;

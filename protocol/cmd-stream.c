@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include "protocol/protocol.h"
+#include "protocol/access.h"
 #include "engine/base/log.h"
 
 #define PARSE_END(ts) do { if (tagstruct_end(ts)) return DISPATCH_DROP; } while (0)
@@ -420,8 +421,7 @@ int cmd_create_playback_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruc
         }
         if (n_formats == 0) {
                 if (!sample_spec_valid(&n.spec) || n.map.channels != n.spec.channels ||
-                    !channel_map_valid(&n.map) ||
-                    (n.volume.channels != n.spec.channels && n.volume.channels != 1)) {
+                    !channel_map_valid(&n.map) || n.volume.channels != n.spec.channels) {
                         r = PROTO_ERR_INVALID;
                         goto out;
                 }
@@ -440,7 +440,7 @@ int cmd_create_playback_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruc
                 if (n.volume.channels != n.spec.channels)
                         volume_set = false;
         }
-        if (c->n_streams >= CONN_STREAMS_MAX) {
+        if (c->n_streams >= CONN_STREAMS_MAX || access_check_stream_quota(c)) {
                 r = PROTO_ERR_TOOLARGE;
                 goto out;
         }
@@ -618,6 +618,9 @@ int cmd_create_record_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruct 
                 source = si->sink->monitor;
                 n.direct_on_input = si;
         }
+        r = access_check_record(c, source, n.direct_on_input);
+        if (r)
+                goto out;
         if (n_formats == 0) {
                 if (!sample_spec_valid(&n.spec) || n.map.channels != n.spec.channels ||
                     !channel_map_valid(&n.map) ||
@@ -632,7 +635,7 @@ int cmd_create_record_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruct 
                         goto out;
                 }
         }
-        if (c->n_streams >= CONN_STREAMS_MAX) {
+        if (c->n_streams >= CONN_STREAMS_MAX || access_check_stream_quota(c)) {
                 r = PROTO_ERR_TOOLARGE;
                 goto out;
         }
@@ -1070,7 +1073,8 @@ int cmd_create_upload_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruct 
                 return PROTO_ERR_TOOLARGE;
         if (!name || !core_name_valid(name))
                 return PROTO_ERR_INVALID;
-        if (c->n_streams >= CONN_STREAMS_MAX || c->upload_bytes + length > CONN_UPLOAD_BYTES_MAX)
+        if (c->n_streams >= CONN_STREAMS_MAX || c->upload_bytes + length > CONN_UPLOAD_BYTES_MAX ||
+            access_check_stream_quota(c) || access_check_upload_quota(c, length))
                 return PROTO_ERR_TOOLARGE;
         u = calloc(1, sizeof(*u));
         if (!u)
@@ -1115,7 +1119,7 @@ int cmd_finish_upload_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruct 
         if (u->received == 0) {
                 r = PROTO_ERR_TOOLARGE;
         } else {
-                uint32_t uid = c->have_peer ? c->peer.uid : 0;
+                uint32_t uid = access_sample_owner(c);
 
                 Proplist *props = proplist_new();
 
@@ -1177,7 +1181,7 @@ int cmd_play_sample(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         r = core_resolve_device(c->proto->core, DEVICE_SINK, sink_index, sink_name, true, &sink);
         if (r)
                 return (int)engine_to_proto_error(r);
-        s = sample_cache_lookup(c->proto->core, name);
+        s = access_sample_lookup(c, name);
         if (!s)
                 return PROTO_ERR_NOENTITY;
         r = sample_cache_play(c->proto->core, s, sink, volume, props, c->client, &index);
@@ -1197,6 +1201,18 @@ int cmd_remove_sample(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         PARSE_END(ts);
         if (!name || !core_name_valid(name))
                 return PROTO_ERR_INVALID;
+        if (access_isolated(c->proto)) {
+                /* per-uid namespace: this caller's sample of that name; shared ones are read-only */
+                Sample *s = access_sample_lookup(c, name);
+
+                if (!s)
+                        return PROTO_ERR_NOENTITY;
+                if (access_sample_shared(s) && !access_is_admin(c))
+                        return PROTO_ERR_ACCESS;
+                sample_cache_remove_sample(c->proto->core, s);
+                conn_reply_simple(c, tag);
+                return 0;
+        }
         r = sample_cache_remove(c->proto->core, name);
         if (r)
                 return (int)engine_to_proto_error(r);

@@ -28,6 +28,11 @@ typedef struct ProtocolConfig {
         const char *access_group;       /* system mode: let members in (default pulse-access) */
         const char *runtime_dir;        /* default socket: <runtime_dir>/native */
         int inherited_fd;               /* socket passed by systemd, or -1 */
+        /* system mode (protocol/access.h) */
+        bool isolation;                 /* users act only on their own objects */
+        const char *admin_group;        /* members act on everything (default pulse-admin) */
+        size_t max_streams_per_uid;     /* 0 = default (64) */
+        size_t max_upload_bytes_per_uid;/* 0 = default (16 MiB) */
 } ProtocolConfig;
 
 /* How a listener authenticates (module arguments). */
@@ -114,6 +119,7 @@ struct Conn {
         CList uploads;                  /* UploadStream.link */
         size_t n_streams;
         size_t upload_bytes;
+        uint8_t admin_state;            /* access.c: admin group lookup cache */
 };
 
 struct Protocol {

@@ -16,7 +16,9 @@
 #include <systemd/sd-daemon.h>
 #include "pulsecompat/daemon.h"
 #include "pulsecompat/script.h"
+#include "pulsecompat/hotplug-fifo.h"
 #include "protocol/protocol.h"
+#include "protocol/access.h"
 #include "hw/null/null.h"
 #include "hw/pipe/pipe.h"
 #include "engine/base/log.h"
@@ -159,11 +161,45 @@ int daemon_register_modules(Core *c) {
 
 /* ---- startup script operations ---- */
 
+/* PulseAudio modules that distribution scripts (Debian's default.pa and system.pa)
+ * load unconditionally, which pulsecompat does not provide as modules. A script
+ * load of one of these is skipped with a notice instead of failing the start-up,
+ * so the stock scripts work; a client's LOAD_MODULE of them still fails. */
+static const struct {
+        const char *name;
+        const char *why;
+} absorbed_modules[] = {
+        { "module-rescue-streams", "built in: streams of a removed device move to the default" },
+        { "module-device-restore", "device settings are not persisted yet" },
+        { "module-stream-restore", "stream settings are not persisted yet" },
+        { "module-card-restore", "card profiles are not persisted yet" },
+        { "module-default-device-restore", "the default devices are not persisted yet" },
+        { "module-augment-properties", "desktop-file properties are not added" },
+        { "module-switch-on-port-available", "no ports before the ALSA backend" },
+        { "module-switch-on-connect", "not implemented" },
+        { "module-intended-roles", "not implemented" },
+        { "module-suspend-on-idle", "not implemented: the null and pipe devices cost nothing idle" },
+        { "module-position-event-sounds", "not implemented" },
+        { "module-role-cork", "not implemented" },
+        { "module-filter-heuristics", "no filters" },
+        { "module-filter-apply", "no filters" },
+        { "module-console-kit", "sessions are not tracked" },
+        { "module-systemd-login", "sessions are not tracked" },
+        { "module-detect", "device detection comes with the ALSA backend" },
+};
+
 static int op_load_module(void *ud, const char *name, const char *args, uint32_t *ret_index) {
         Daemon *d = ud;
         Module *m;
         int r = module_load(d->core, name, args, MODULE_ORIGIN_SCRIPT, &m);
 
+        if (r == ENGINE_E_NOENTITY) {
+                for (size_t i = 0; i < C_ARRAY_SIZE(absorbed_modules); i++)
+                        if (strcmp(absorbed_modules[i].name, name) == 0) {
+                                log_notice("Skipping %s: %s.", name, absorbed_modules[i].why);
+                                return 0;
+                        }
+        }
         if (r == 0 && ret_index)
                 *ret_index = m->index;
         return r;
@@ -295,6 +331,7 @@ static int daemon_on_signal(sd_event_source *s, const struct signalfd_siginfo *s
         case SIGTERM:
         case SIGINT:
                 log_notice("Got signal %s, exiting.", si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+                (void)sd_notify(0, "STOPPING=1\nSTATUS=Shutting down.");
                 d->exit_code = 0;
                 (void)sd_event_exit(d->event, 0);
                 break;
@@ -334,7 +371,11 @@ int daemon_run(const DaemonSettings *s) {
                 .access_group = s->access_group,
                 .runtime_dir = s->runtime_dir,
                 .inherited_fd = s->inherited_fd,
+                .isolation = s->system_isolation,
+                .admin_group = s->admin_group,
         };
+        HotplugFifo *hotplug = NULL;
+        const char *hotplug_path = getenv(HOTPLUG_FIFO_ENV);
         sigset_t mask;
         int r;
 
@@ -351,6 +392,8 @@ int daemon_run(const DaemonSettings *s) {
                 log_error("Failed to create event loop: %s", strerror(-r));
                 return 1;
         }
+        /* $WATCHDOG_USEC set by systemd: WATCHDOG=1 goes out from the loop. */
+        (void)sd_event_set_watchdog(d.event, true);
         r = sd_event_add_signal(d.event, NULL, SIGTERM, daemon_on_signal, &d);
         if (r >= 0)
                 r = sd_event_add_signal(d.event, NULL, SIGINT, daemon_on_signal, &d);
@@ -381,6 +424,11 @@ int daemon_run(const DaemonSettings *s) {
                 goto finish;
         }
         protocol_set_global(d.protocol);
+        if (s->system_mode) {
+                /* access group at AUTH; isolation, sample namespaces (protocol/access.h) */
+                d.protocol->check_peer = access_check_peer;
+                d.core->sample_cache_per_owner = s->system_isolation;
+        }
 
         r = script_run_string(s->script_text ? s->script_text : daemon_builtin_script,
                               s->script_name ? s->script_name : "<built-in>",
@@ -394,6 +442,8 @@ int daemon_run(const DaemonSettings *s) {
                 log_warn("No native protocol listener was loaded: clients cannot connect.");
         /* Client-side restrictions apply after the startup script. */
         d.core->disallow_module_loading = s->disallow_module_loading;
+        if (hotplug_path && *hotplug_path)
+                (void)hotplug_fifo_new(d.core, hotplug_path, &hotplug);
         if (s->exit_idle_time >= 0 && !s->system_mode) {
                 r = sd_event_add_time_relative(d.event, &d.idle_timer, CLOCK_MONOTONIC,
                                                s->exit_idle_time == 0 ? 1 : 1000000, 0,
@@ -409,6 +459,7 @@ int daemon_run(const DaemonSettings *s) {
 
 finish:
         sd_event_source_disable_unref(d.idle_timer);
+        hotplug_fifo_free(hotplug);
         if (d.core)
                 d.core->exiting = true;
         protocol_disconnect_all(d.protocol);

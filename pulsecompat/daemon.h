@@ -21,6 +21,8 @@ typedef struct DaemonSettings {
         size_t max_connections_per_uid;
         uint64_t auth_timeout_usec;
         const char *access_group;
+        const char *admin_group;        /* system mode: members act on every user's objects */
+        bool system_isolation;          /* system mode: users act only on their own objects */
         int inherited_fd;               /* socket activation, -1 if none */
         SampleSpec default_spec;
         ChannelMap default_map;

@@ -20,6 +20,7 @@
 #include "pulsecompat/script.h"
 #include "pulsecompat/pidfile.h"
 #include "pulsecompat/daemon.h"
+#include "pulsecompat/privs.h"
 #include "engine/core.h"
 #include "engine/base/log.h"
 
@@ -191,6 +192,22 @@ int main(int argc, char **argv) {
                         goto out;
                 }
         }
+        if (conf.system_instance) {
+                /* Directories as root, then root is gone for good: the pid file, the
+                 * startup script, every module and every client run as the system user
+                 * (docs/system-mode.md). A socket from systemd is already open. */
+                if (!conf.disallow_exit)
+                        log_warn("Running in system mode, but --disallow-exit not set.");
+                if (!conf.disallow_module_loading)
+                        log_warn("Running in system mode, but --disallow-module-loading not set.");
+                r = privs_system_setup(conf.system_user, conf.system_group, runtime_dir,
+                                       conf.system_state_dir);
+                if (r < 0) {
+                        log_error("Failed to drop root privileges: %s", strerror(-r));
+                        daemonize_finish(1);
+                        goto out;
+                }
+        }
         if (conf.use_pid_file) {
                 pid_t other = 0;
 
@@ -228,6 +245,8 @@ int main(int argc, char **argv) {
         s.max_connections_per_uid = conf.per_uid_max_connections;
         s.auth_timeout_usec = (uint64_t)conf.auth_timeout_sec * 1000000ULL;
         s.access_group = conf.access_group;
+        s.admin_group = conf.admin_group;
+        s.system_isolation = conf.system_isolation;
         s.default_spec = conf.default_sample_spec;
         s.default_map = conf.default_channel_map;
         s.on_ready = on_ready;

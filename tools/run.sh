@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh build
-[ -d build/meson-info ] || meson setup build -Dtests=false --buildtype=release >/dev/null
-ninja -C build pulsecompat >/dev/null
-exec build/pulsecompat --daemonize=no --exit-idle-time=-1 --log-target=stderr "$@"
+[ -d build-run/meson-info ] || meson setup build-run -Dtests=false --buildtype=release >/dev/null
+ninja -C build-run pulsecompat >/dev/null
+exec build-run/pulsecompat --daemonize=no --exit-idle-time=-1 --log-target=stderr "$@"
