@@ -38,6 +38,7 @@ int core_new(Core **ret) {
                 return -ENOMEM;
         c_list_init(&c->listeners);
         c_list_init(&c->message_handlers);
+        c->resample_method = 0x7fff;    /* "auto": resolved by the streams code */
         c->default_spec = (SampleSpec){ .format = SAMPLE_S16LE, .channels = 2, .rate = 44100 };
         channel_map_init_auto(&c->default_map, 2);
         if (getrandom(&c->cookie, sizeof(c->cookie), GRND_NONBLOCK) != sizeof(c->cookie))

@@ -355,6 +355,7 @@ struct Core {
         uint64_t sample_cache_bytes;
         bool sample_cache_per_owner;    /* system-mode isolation: sample names are per owner uid */
         char *runtime_dir;              /* where relative device paths live */
+        int resample_method;            /* DspResampleMethod for new streams */
         /* allocation statistics for STAT */
         uint64_t blocks_allocated_total;
         uint64_t bytes_allocated_total;

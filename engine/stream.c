@@ -193,6 +193,14 @@ static void ring_zero(StreamRing *r, int64_t pos, size_t n) {
                 memset(r->data, 0, n - first);
 }
 
+/* The daemon's resample-method; "auto" (and anything unset) is speex-float-1. */
+static int stream_resample_method(Core *c) {
+        if (c->resample_method >= 0 && c->resample_method < _DSP_RESAMPLE_N &&
+            c->resample_method != DSP_RESAMPLE_COPY && c->resample_method != DSP_RESAMPLE_PEAKS)
+                return c->resample_method;
+        return DSP_RESAMPLE_AUTO;
+}
+
 /* ---- device bookkeeping ---- */
 
 static void device_update_latency(Device *d) {
@@ -401,11 +409,18 @@ static int si_setup_conversion(SinkInput *si, Device *sink) {
         if (r < 0)
                 return ENGINE_E_NOTSUPPORTED;
         if (si->spec.rate != sink->spec.rate || (si->flags & STREAM_FLAG_VARIABLE_RATE)) {
-                r = dsp_resampler_new(&rs, sink->spec.channels, si->spec.rate, sink->spec.rate,
-                                      DSP_RESAMPLE_AUTO);
+                /* VARIABLE_RATE: size the filter for rates up to 4x now, so a later
+                 * UPDATE_*_SAMPLE_RATE never allocates in the data thread. */
+                uint32_t max_in = (si->flags & STREAM_FLAG_VARIABLE_RATE)
+                                  ? C_MIN((uint32_t)RATE_MAX, si->spec.rate * 4) : si->spec.rate;
+
+                r = dsp_resampler_new_variable(&rs, sink->spec.channels, si->spec.rate,
+                                               sink->spec.rate, stream_resample_method(si->core),
+                                               max_in);
                 if (r < 0)
                         return r == -ENOMEM ? r : ENGINE_E_NOTSUPPORTED;
-                snprintf(si->resample_method, sizeof(si->resample_method), "speex-float-1");
+                snprintf(si->resample_method, sizeof(si->resample_method), "%s",
+                         dsp_resample_method_to_string(dsp_resampler_get_method(rs)));
         } else {
                 snprintf(si->resample_method, sizeof(si->resample_method), "copy");
         }
@@ -559,32 +574,40 @@ void sink_input_free(SinkInput *si) {
 int sink_input_write(SinkInput *si, int64_t offset, uint8_t seek, const uint8_t *data, size_t n) {
         int64_t w = atomic_load_explicit(&si->ring.write_index, memory_order_relaxed);
         int64_t rd = atomic_load_explicit(&si->ring.read_index, memory_order_acquire);
-        int64_t old = w, end;
-        int overflow = 0;
+        int64_t old = w, base, end, ahead, moved;
 
         switch (seek) {
         case 0:
-                w += offset;
+                base = w;
                 break;
         case 1:
-                w = offset;
+                base = 0;
                 break;
         case 2:
-                w = rd + offset;
+                base = rd;
                 break;
         case 3:
-                w = (w > rd ? w : rd) + offset;
+                base = w > rd ? w : rd;
                 break;
         default:
                 return 0;
         }
+        /* Offsets come from the client: any arithmetic that would overflow is an
+         * out-of-range write, dropped like one beyond maxlength. */
+        if (__builtin_add_overflow(base, offset, &w) ||
+            __builtin_add_overflow(w, (int64_t)n, &end) ||
+            __builtin_sub_overflow(end, rd, &ahead) ||
+            __builtin_sub_overflow(w, old, &moved))
+                return 1;
         /* Non-relative seeks change what the client owes us: account them. */
-        if (seek != 0)
-                si->missing -= (w - old);
-        end = w + (int64_t)n;
-        if (end - rd > (int64_t)si->attr.maxlength || end - rd > (int64_t)si->ring.size) {
-                overflow = 1;
-        } else if (end > rd) {
+        if (seek != 0 && !__builtin_sub_overflow(si->missing, moved, &moved))
+                si->missing = moved;
+        if (ahead > (int64_t)si->attr.maxlength || ahead > (int64_t)si->ring.size) {
+                /* dropped, but the write index still moves (credit consumed) */
+                atomic_store_explicit(&si->ring.write_index, end, memory_order_release);
+                return 1;
+        }
+        if (end > rd) {
                 int64_t start = w < rd ? rd : w;
                 int64_t cur = atomic_load_explicit(&si->ring.write_index, memory_order_relaxed);
                 int64_t fill_from = cur > rd ? cur : rd;
@@ -595,7 +618,7 @@ int sink_input_write(SinkInput *si, int64_t offset, uint8_t seek, const uint8_t 
                 ring_put(&si->ring, start, data + (start - w), (size_t)(end - start));
         }
         atomic_store_explicit(&si->ring.write_index, end, memory_order_release);
-        return overflow;
+        return 0;
 }
 
 uint32_t sink_input_take_request(SinkInput *si) {
@@ -895,10 +918,11 @@ static int so_setup_conversion(SourceOutput *so, Device *src) {
                 snprintf(so->resample_method, sizeof(so->resample_method), "peaks");
         } else if (src->spec.rate != out_rate || (so->flags & STREAM_FLAG_VARIABLE_RATE)) {
                 r = dsp_resampler_new(&rs, so->spec.channels, src->spec.rate, out_rate,
-                                      DSP_RESAMPLE_AUTO);
+                                      stream_resample_method(so->core));
                 if (r < 0)
                         return r == -ENOMEM ? r : ENGINE_E_NOTSUPPORTED;
-                snprintf(so->resample_method, sizeof(so->resample_method), "speex-float-1");
+                snprintf(so->resample_method, sizeof(so->resample_method), "%s",
+                         dsp_resample_method_to_string(dsp_resampler_get_method(rs)));
         } else {
                 snprintf(so->resample_method, sizeof(so->resample_method), "copy");
         }

@@ -412,6 +412,17 @@ int daemon_run(const DaemonSettings *s) {
                 log_error("Out of memory.");
                 goto finish;
         }
+        if (s->resample_method) {
+                int m = dsp_resample_method_from_string(s->resample_method);
+
+                if (m < 0) {
+                        /* soxr-*, ffmpeg, src-*: PulseAudio names we map to speex */
+                        log_notice("Resample method %s is not available; using speex-float-1.",
+                                   s->resample_method);
+                        m = DSP_RESAMPLE_AUTO;
+                }
+                d.core->resample_method = m;
+        }
         if (s->default_spec.rate)
                 d.core->default_spec = s->default_spec;
         if (s->default_map.channels)

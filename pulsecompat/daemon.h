@@ -24,6 +24,7 @@ typedef struct DaemonSettings {
         const char *admin_group;        /* system mode: members act on every user's objects */
         bool system_isolation;          /* system mode: users act only on their own objects */
         int inherited_fd;               /* socket activation, -1 if none */
+        const char *resample_method;    /* daemon.conf name; NULL = auto */
         SampleSpec default_spec;
         ChannelMap default_map;
         /* called once sockets listen (readiness for daemonize/sd_notify) */

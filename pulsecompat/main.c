@@ -247,6 +247,7 @@ int main(int argc, char **argv) {
         s.access_group = conf.access_group;
         s.admin_group = conf.admin_group;
         s.system_isolation = conf.system_isolation;
+        s.resample_method = conf.resample_method;
         s.default_spec = conf.default_sample_spec;
         s.default_map = conf.default_channel_map;
         s.on_ready = on_ready;

@@ -349,7 +349,7 @@ assert_ne() {
 # line matching the extended regex.
 assert_match() {
     local what=$1 re=$2 got=$3
-    if ! printf '%s\n' "$got" | grep -Eq -- "$re"; then
+    if ! grep -Eq -- "$re" <<<"$got"; then
         compat_fail "$what"
         {
             echo "  expected a line matching: /$re/"
@@ -363,7 +363,7 @@ assert_match() {
 
 assert_no_match() {
     local what=$1 re=$2 got=$3
-    if printf '%s\n' "$got" | grep -Eq -- "$re"; then
+    if grep -Eq -- "$re" <<<"$got"; then
         compat_fail "$what"
         {
             echo "  expected NO line matching: /$re/"
@@ -378,7 +378,7 @@ assert_no_match() {
 # assert_line WHAT LINE TEXT: TEXT has a line exactly equal to LINE.
 assert_line() {
     local what=$1 line=$2 got=$3
-    if ! printf '%s\n' "$got" | grep -Fxq -- "$line"; then
+    if ! grep -Fxq -- "$line" <<<"$got"; then
         compat_fail "$what"
         {
             echo "  expected the line: |$line|"
