@@ -150,7 +150,8 @@ static void render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notif
 
         memset(io->tmp_c, 0, frames * dch * sizeof(float));
         if (sio->prebuffering) {
-                if (w - rd >= (int64_t)si->attr.prebuf && w > rd)
+                /* sync-group members leave prebuffering together (render_sink's pre-pass) */
+                if (si->sync_key ? sio->sync_ready : (w - rd >= (int64_t)si->attr.prebuf && w > rd))
                         sio->prebuffering = false;
                 else if (!(sio->drain && w > rd))
                         goto dry;
@@ -264,6 +265,23 @@ static void render_sink(DeviceIo *io, size_t frames) {
         CList *it;
 
         memset(io->mix, 0, frames * dch * sizeof(float));
+        /* Sync groups (streams of one client with one sync id) start together: a
+         * member leaves prebuffering only when every prebuffering member could. */
+        for (it = io->inputs.next; it != &io->inputs; it = it->next) {
+                si = c_container_of(it, SinkInput, io.link);
+                if (!si->sync_key || !si->io.prebuffering)
+                        continue;
+                si->io.sync_ready = true;
+                for (CList *jt = io->inputs.next; jt != &io->inputs && si->io.sync_ready; jt = jt->next) {
+                        SinkInput *o = c_container_of(jt, SinkInput, io.link);
+                        int64_t ow = atomic_load_explicit(&o->ring.write_index, memory_order_acquire);
+                        int64_t ord = atomic_load_explicit(&o->ring.read_index, memory_order_relaxed);
+
+                        if (o->sync_key == si->sync_key && o->io.prebuffering && !o->io.corked &&
+                            !(ow - ord >= (int64_t)o->attr.prebuf && ow > ord))
+                                si->io.sync_ready = false;
+                }
+        }
         for (it = io->outputs.next; it != &io->outputs; it = it->next) {
                 so = c_container_of(it, SourceOutput, io.link);
                 if (so->direct_on_input)

@@ -471,6 +471,7 @@ int sink_input_new(Core *c, const SinkInputNew *n, SinkInput **ret) {
         si->module = n->module;
         si->driver = n->driver;
         si->flags = n->flags;
+        si->sync_key = n->sync_key;
         si->ops = n->ops;
         si->owner = n->owner;
         si->has_volume = si->volume_writable = !(n->flags & STREAM_FLAG_PASSTHROUGH);

@@ -87,6 +87,7 @@ typedef struct SinkInputIo {
         bool drain;
         bool ever_started;
         bool muted;
+        bool sync_ready;                /* scratch of the sync-group pre-pass */
         uint64_t underrun_for;
         uint64_t playing_for;
         float factors[32];
@@ -115,6 +116,7 @@ struct SinkInput {
         const char *driver;
         char resample_method[24];
         uint32_t flags;
+        _Atomic uint64_t sync_key;      /* sync group (0 = none): streams start together */
         BufferAttr requested_attr;      /* as the client asked: renegotiated on moves */
         BufferAttr attr;
         uint64_t configured_latency;    /* usec granted by the device */
@@ -187,6 +189,7 @@ typedef struct SinkInputNew {
         BufferAttr attr;                /* requested, -1 / 0 as on the wire */
         const SinkInputOwnerOps *ops;
         void *owner;
+        uint64_t sync_key;              /* sync group, 0 = none */
         const uint8_t *initial_data;    /* queued before the stream is linked (samples) */
         size_t initial_length;
 } SinkInputNew;

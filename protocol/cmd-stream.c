@@ -485,6 +485,15 @@ int cmd_create_playback_stream(Conn *c, uint32_t command, uint32_t tag, Tagstruc
         }
         p->conn = c;
         p->si = si;
+        p->sync_id = sync_id;
+        if (n.sync_key) {
+                /* the first member joins the group too */
+                PlaybackStream *member;
+
+                c_list_for_each_entry(member, &c->playback, link)
+                        if (member->sync_id == sync_id)
+                                member->si->sync_key = n.sync_key;
+        }
         p->channel = next_channel(c);
         c_list_link_tail(&c->playback, &p->link);
         c->n_streams++;
@@ -767,14 +776,25 @@ int cmd_stream_channel_op(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts
                         sink_input_cork(p->si, b);
                         break;
                 case PROTO_CMD_FLUSH_PLAYBACK_STREAM:
-                        sink_input_flush(p->si);
-                        break;
                 case PROTO_CMD_TRIGGER_PLAYBACK_STREAM:
-                        sink_input_trigger(p->si);
+                case PROTO_CMD_PREBUF_PLAYBACK_STREAM: {
+                        /* applies to every member of the stream's sync group */
+                        PlaybackStream *m;
+
+                        c_list_for_each_entry(m, &c->playback, link) {
+                                if (m != p && (!p->si->sync_key || m->si->sync_key != p->si->sync_key))
+                                        continue;
+                                if (command == PROTO_CMD_FLUSH_PLAYBACK_STREAM)
+                                        sink_input_flush(m->si);
+                                else if (command == PROTO_CMD_TRIGGER_PLAYBACK_STREAM)
+                                        sink_input_trigger(m->si);
+                                else
+                                        sink_input_prebuf(m->si);
+                                if (m != p)
+                                        playback_maybe_request(m);
+                        }
                         break;
-                case PROTO_CMD_PREBUF_PLAYBACK_STREAM:
-                        sink_input_prebuf(p->si);
-                        break;
+                }
                 case PROTO_CMD_DRAIN_PLAYBACK_STREAM:
                         if (p->drain_pending)
                                 return PROTO_ERR_BADSTATE;

@@ -69,6 +69,7 @@ typedef struct PlaybackStream {
         Conn *conn;
         CList link;
         uint32_t channel;
+        uint32_t sync_id;
         SinkInput *si;
         bool drain_pending;
         uint32_t drain_tag;
