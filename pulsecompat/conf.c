@@ -327,18 +327,17 @@ static const ConfKey conf_keys[] = {
         RL("nice", CONF_RLIMIT_NICE), RL("rtprio", CONF_RLIMIT_RTPRIO),
         RL("rttime", CONF_RLIMIT_RTTIME),
 
-        /* pulsecompat's own keys; the privilege drop (user, groups, isolation,
-         * state dir) is not implemented yet, so those are not acted on yet */
-        { "system-user", T_NAME, F(system_user), 0, false },
-        { "system-group", T_NAME, F(system_group), 0, false },
+        /* pulsecompat's own keys (system mode: docs/system-mode.md) */
+        { "system-user", T_NAME, F(system_user), 0, true },
+        { "system-group", T_NAME, F(system_group), 0, true },
         { "access-group", T_NAME, F(access_group), 0, true },
-        { "admin-group", T_NAME, F(admin_group), 0, false },
-        { "system-isolation", T_BOOL, F(system_isolation), 0, false },
+        { "admin-group", T_NAME, F(admin_group), 0, true },
+        { "system-isolation", T_BOOL, F(system_isolation), 0, true },
         { "max-connections", T_LIMIT, F(max_connections), 1 << 20, true },
         { "auth-timeout-sec", T_LIMIT, F(auth_timeout_sec), 86400, true },
         { "per-uid-max-connections", T_LIMIT, F(per_uid_max_connections), 1 << 20, true },
         { "system-runtime-dir", T_ABSPATH, F(system_runtime_dir), 0, true },
-        { "system-state-dir", T_ABSPATH, F(system_state_dir), 0, false },
+        { "system-state-dir", T_ABSPATH, F(system_state_dir), 0, true },
 };
 
 #undef RL

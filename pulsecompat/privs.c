@@ -70,26 +70,30 @@ int privs_lookup(const char *user, const char *group, SystemUser *ret) {
 
 int privs_make_dir(const char *path, mode_t mode, uid_t uid, gid_t gid) {
         _c_cleanup_close_ int fd = -1;
+        char proc[64];
         struct stat st;
 
         if (mkdir(path, mode) < 0 && errno != EEXIST)
                 return -errno;
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* O_PATH: no read permission needed (the unit's bounding set has no
+         * CAP_DAC_*); O_NOFOLLOW: a planted symlink is refused. */
+        fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ELOOP ? -ENOTDIR : -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISDIR(st.st_mode))
                 return -ENOTDIR;
-        if (st.st_uid != uid) {
-                if (st.st_uid != 0)
-                        return -EPERM;
-                if (fchown(fd, uid, gid) < 0)
+        if (st.st_uid != uid && st.st_uid != 0)
+                return -EPERM;
+        /* mode first, while root may still own it (no CAP_FOWNER needed then) */
+        if ((st.st_mode & 07777) != mode) {
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+                if (chmod(proc, mode) < 0)
                         return -errno;
-        } else if (st.st_gid != gid && fchown(fd, (uid_t)-1, gid) < 0) {
-                return -errno;
         }
-        if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+        if ((st.st_uid != uid || st.st_gid != gid) &&
+            fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
                 return -errno;
         return 0;
 }

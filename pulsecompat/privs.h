@@ -41,7 +41,8 @@ void system_user_deinit(SystemUser *u);
  * privs_make_dir() - create @path (one level) or check an existing one: it
  * must be a directory (not a symlink) owned by @uid or by root (then it is
  * given to @uid:@gid); a directory owned by anybody else is refused. The
- * mode is then set to @mode whatever the umask. Call as root.
+ * mode is then set to @mode whatever the umask. Call as root; needs only
+ * CAP_CHOWN (and CAP_FOWNER to fix the mode of a directory the user owns).
  *
  * Return: 0, -ENOTDIR, -EPERM (owned by another user), or another errno.
  */

@@ -18,6 +18,7 @@
 #   pcuser2    61002  member of pulse-access
 #   pcadmin    61003  member of pulse-access and pulse-admin
 #   pcoutsider 61004  in neither
+#   pcprimary  61005  primary group pulse-access (not in its member list)
 #   groups pulse 60990, pulse-access 60991, pulse-admin 60992
 #
 # The mounts vanish with the namespace when the test ends. Skips (exit 77)
@@ -78,13 +79,14 @@ sys_init() {
 
 sys__accounts() {
     # drop any host entries with our names, add ours
-    grep -vE '^(pulse|pcuser1|pcuser2|pcadmin|pcoutsider):' /etc/passwd >"$SYS_T/etc/passwd"
+    grep -vE '^(pulse|pcuser1|pcuser2|pcadmin|pcoutsider|pcprimary):' /etc/passwd >"$SYS_T/etc/passwd"
     cat >>"$SYS_T/etc/passwd" <<'EOF'
 pulse:x:60990:60990:PulseAudio system daemon (test):/run/pulse:/usr/sbin/nologin
 pcuser1:x:61001:61001::/run/pctest/home/pcuser1:/bin/sh
 pcuser2:x:61002:61002::/run/pctest/home/pcuser2:/bin/sh
 pcadmin:x:61003:61003::/run/pctest/home/pcadmin:/bin/sh
 pcoutsider:x:61004:61004::/run/pctest/home/pcoutsider:/bin/sh
+pcprimary:x:61005:60991::/run/pctest/home/pcprimary:/bin/sh
 EOF
     grep -vE '^(pulse|pulse-access|pulse-admin|pcuser1|pcuser2|pcadmin|pcoutsider|audio):' /etc/group \
         >"$SYS_T/etc/group"
@@ -103,9 +105,9 @@ EOF
     [ "$(id -u pcuser1 2>/dev/null)" = 61001 ] ||
         sys_skip "the throwaway accounts are not visible through NSS (nsswitch not using files?)"
     local u
-    for u in root pcuser1 pcuser2 pcadmin pcoutsider; do
+    for u in root pcuser1 pcuser2 pcadmin pcoutsider pcprimary; do
         mkdir -p "$SYS_T/home/$u/.config/pulse"
-        [ "$u" = root ] || chown -R "$u:$u" "$SYS_T/home/$u"
+        [ "$u" = root ] || chown -R "$u:$(id -g "$u")" "$SYS_T/home/$u"
         chmod 0700 "$SYS_T/home/$u"
     done
 }
@@ -226,7 +228,7 @@ sys_as() {
     if [ "$user" = root ]; then
         "${envv[@]}" "$@"
     else
-        setpriv --reuid="$user" --regid="$user" --init-groups -- "${envv[@]}" "$@"
+        setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- "${envv[@]}" "$@"
     fi
 }
 
@@ -252,7 +254,7 @@ pactl_ok() {
 # pactl_denied USER ARGS…: must fail with "Access denied".
 pactl_denied() {
     sys_pactl "$@"
-    if [ "$PACTL_RC" -eq 0 ] || ! printf '%s' "$PACTL_ERR" | grep -q "Access denied"; then
+    if [ "$PACTL_RC" -eq 0 ] || ! grep -q "Access denied" <<<"$PACTL_ERR"; then
         sys_fail "pactl as $1: '${*:2}' expected 'Access denied', got rc $PACTL_RC: $PACTL_OUT $PACTL_ERR"
         return 1
     fi
@@ -267,6 +269,22 @@ sys_bg() {
     SYS_BG_PIDS+=("$SYS_BG_PID")
 }
 
+# sys_make_wav PATH [FRAMES]: s16le 44.1 kHz stereo WAV with a non-silent
+# pattern (readable by everybody); the bare PCM goes to PATH.pcm.
+sys_make_wav() {
+    "$SYS_PY" - "$1" "${2:-22050}" <<'PY'
+import struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(2); w.setsampwidth(2); w.setframerate(44100)
+frames = b"".join(struct.pack("<hh", (i * 37) % 20000 - 10000, 12345 - (i * 11) % 24000)
+                  for i in range(int(sys.argv[2])))
+w.writeframes(frames)
+w.close()
+open(sys.argv[1] + ".pcm", "wb").write(frames)
+PY
+    chmod 0644 "$1" "$1.pcm"
+}
+
 # ---------------------------------------------------------------- assertions
 assert_eq() {
     if [ "$2" != "$3" ]; then
@@ -277,7 +295,7 @@ assert_eq() {
 }
 
 assert_match() {
-    if ! printf '%s' "$3" | grep -qE -- "$2"; then
+    if ! grep -qE -- "$2" <<<"$3"; then
         sys_fail "$1: '$3' does not match /$2/"
         return 1
     fi
@@ -285,7 +303,7 @@ assert_match() {
 }
 
 assert_no_match() {
-    if printf '%s' "$3" | grep -qE -- "$2"; then
+    if grep -qE -- "$2" <<<"$3"; then
         sys_fail "$1: unexpected /$2/ in: $3"
         return 1
     fi

@@ -61,6 +61,24 @@ assert_eq "exit status after -k" 0 "$?"
 SYS_DAEMON_PID=
 [ -e /run/pulse/native ] && sys_fail "socket left behind after -k"
 
+# -D (how init scripts start pulseaudio --system): the parent returns 0 once
+# the daemon is ready; the daemon is a dropped pulse process
+timeout 30 "$PULSECOMPAT_BIN" --system -D --disallow-exit --disallow-module-loading \
+    --log-target="file:$SYS_T/logs/daemonized.log" --log-level=info </dev/null
+assert_eq "--system -D: parent's exit status" 0 "$?"
+dpid=$(tr -d '\n' </run/pulse/pid 2>/dev/null)
+if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
+    assert_eq "-D daemon runs as pulse" "60990 60990 60990 60990" "$(proc_status "$dpid" Uid | tr -s '\t ' ' ')"
+    assert_eq "-D daemon: CapEff empty" 0000000000000000 "$(proc_status "$dpid" CapEff)"
+    pactl_ok pcuser1 info && sys_ok "-D daemon serves clients"
+    "$PULSECOMPAT_BIN" --system -k || sys_fail "-k of the -D daemon failed"
+    for _ in $(seq 400); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$dpid" 2>/dev/null && sys_fail "-D daemon survived -k"
+    [ -e /run/pulse/native ] && sys_fail "socket left behind by the -D daemon"
+else
+    sys_fail "no running -D daemon (pid file: '$dpid'); log: $(tail -n 5 "$SYS_T/logs/daemonized.log" 2>&1)"
+fi
+
 # refusals
 out=$(sys_as pcuser1 "$PULSECOMPAT_BIN" --system --daemonize=no 2>&1)
 rc=$?
@@ -73,5 +91,27 @@ rc=$?
 assert_eq "runtime dir of another user: exit status" 1 "$rc"
 assert_match "runtime dir of another user: message" 'owned by another user' "$out"
 chown root:root /run/pulse
+mv /run/pulse /run/pulse.real
+ln -s /run/pctest/data /run/pulse
+out=$(timeout 20 "$PULSECOMPAT_BIN" --system --daemonize=no --log-target=stderr 2>&1)
+rc=$?
+assert_eq "runtime dir is a symlink: exit status" 1 "$rc"
+assert_match "runtime dir is a symlink: message" "Failed to create '/run/pulse': Not a directory" "$out"
+rm /run/pulse
+mv /run/pulse.real /run/pulse
+
+# with only the capabilities pulsecompat.service leaves in the bounding set,
+# and directories as tmpfiles.d creates them
+chown pulse:pulse /run/pulse /var/lib/pulse
+printf '### (setpriv --bounding-set=-all,+setuid,+setgid,+setpcap,+chown,+fowner)\n' >>"$SYS_LOG"
+setpriv --bounding-set=-all,+setuid,+setgid,+setpcap,+chown,+fowner --inh-caps=-all -- \
+    "$PULSECOMPAT_BIN" --system --daemonize=no --disallow-exit --disallow-module-loading \
+    --log-target=stderr --log-level=info </dev/null >>"$SYS_LOG" 2>&1 &
+SYS_DAEMON_PID=$!
+sys_wait_socket "$SYS_SOCKET" 30 || sys_fatal "daemon did not start with the unit's bounding set"
+assert_eq "unit bounding set: Uid" "60990 60990 60990 60990" "$(proc_status "$SYS_DAEMON_PID" Uid | tr -s '\t ' ' ')"
+assert_eq "unit bounding set: CapBnd empty" 0000000000000000 "$(proc_status "$SYS_DAEMON_PID" CapBnd)"
+pactl_ok pcuser1 info && sys_ok "unit bounding set: clients served"
+sys_stop_daemon 20 || sys_fail "daemon ignored SIGTERM"
 
 sys_finish
