@@ -1194,7 +1194,12 @@ static int mode_stream(int record)
         }
         if (!pending || now_ns() >= dl)
             break;
-        if (opt_stall > 0 && now_ns() - progress_t > (uint64_t)(opt_stall * 1e9)) {
+        /* the stall bound applies once some stream has started: before that, only
+         * -t (pipewire can take several seconds before the first of many starts) */
+        int any_started = 0;
+        for (int i = 0; i < n && !any_started; i++)
+            any_started = record ? st[i].state == ST_READY : st[i].started;
+        if (opt_stall > 0 && any_started && now_ns() - progress_t > (uint64_t)(opt_stall * 1e9)) {
             note("%d streams still not started after %.1f s without progress; measuring the others", pending,
                  opt_stall);
             break;
@@ -1464,8 +1469,8 @@ static void usage(void)
             "      --feed             rec: play one stream into the sink while recording\n"
             "      --no-probe         ready: do not wait for a probe stream to start\n"
             "      --threads          also report server CPU per thread name\n"
-            "      --stall S          play/rec: stop waiting for streams to start after S s\n"
-            "                         without any progress (default 5; 0 = only -t)\n"
+            "      --stall S          play/rec: once a stream has started, stop waiting for the\n"
+            "                         others after S s without progress (default 5; 0 = only -t)\n"
             "  -v, --verbose\n");
 }
 
