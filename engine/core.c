@@ -283,32 +283,6 @@ void core_update_defaults(Core *c) {
                 core_post_event(c, FACILITY_SERVER, EVENT_CHANGE, IDX_INVALID);
 }
 
-static void core_post_server_change(Core *c, void *userdata) {
-        if (!c->server_change_pending)
-                return;
-        c->server_change_pending = false;
-        core_post_event(c, FACILITY_SERVER, EVENT_CHANGE, IDX_INVALID);
-}
-
-void core_flush_server_change(Core *c) {
-        core_post_server_change(c, NULL);
-}
-
-void core_update_defaults_late(Core *c) {
-        Device *s = pick_default(c, DEVICE_SINK), *o = pick_default(c, DEVICE_SOURCE);
-
-        if (s == c->default_sink && o == c->default_source)
-                return;
-        /* The state changes now; the event follows the removal events, as PulseAudio's does. */
-        c->default_sink = s;
-        c->default_source = o;
-        if (!c->server_change_pending) {
-                c->server_change_pending = true;
-                if (core_defer(c, core_post_server_change, NULL) < 0)
-                        core_post_server_change(c, NULL);
-        }
-}
-
 int core_set_default_device(Core *c, DeviceKind kind, const char *name) {
         char **slot = kind == DEVICE_SINK ? &c->configured_default_sink
                                           : &c->configured_default_source;

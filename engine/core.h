@@ -347,7 +347,6 @@ struct Core {
         bool disallow_module_loading;
         bool disallow_exit;
         bool exiting;
-        bool server_change_pending;
         CList listeners;
         CList message_handlers;
         const CoreLoopOps *loop;
@@ -389,10 +388,6 @@ int core_resolve_device(Core *c, DeviceKind kind, uint32_t index, const char *na
 int core_set_default_device(Core *c, DeviceKind kind, const char *name);
 /* Recomputes effective defaults; posts SERVER CHANGE when they change. */
 void core_update_defaults(Core *c);
-/* Same, but the SERVER CHANGE event is posted on the next main-loop iteration. */
-void core_update_defaults_late(Core *c);
-/* Posts a SERVER CHANGE left pending by core_update_defaults_late() now. */
-void core_flush_server_change(Core *c);
 
 int core_register_message_handler(Core *c, const char *path, const char *description,
                                   MessageHandlerFn fn, void *userdata);
