@@ -71,6 +71,12 @@ PY
         if [ "$busy" = 1 ] && [ "$under" -gt 0 ]; then
             compat_log "  $label: $under underrun(s), but other processes used ${others} of the machine: not idle, inconclusive"
             busy_inconclusive=1
+        elif [ -n "${COMPAT_REFERENCE:-}" ] && [ "$under" -gt 0 ]; then
+            # "No underflow at 20 ms" is pulsecompat's target (issue #4); Debian's
+            # PulseAudio misses it now and then on this 2-core machine, which says
+            # nothing about the test: the reference run reports it and skips.
+            compat_log "  $label: the reference daemon under-ran $under time(s): its known limit, inconclusive"
+            busy_inconclusive=1
         elif [ "$under" -gt 0 ]; then
             compat_fail "pacat $opt reported $under underrun(s) on an idle machine"
         else
