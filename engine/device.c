@@ -431,7 +431,6 @@ uint64_t device_latency(Device *d) {
                 return 0;
         if (d->ops && d->ops->get_latency)
                 return d->ops->get_latency(d);
-        if (d->monitor_of && d->monitor_of->ops && d->monitor_of->ops->get_latency)
-                return 0;
-        return 0;
+        /* Audio produced by the data thread but not yet played (monitors: their sink's). */
+        return device_io_of(d) ? device_io_latency(device_io_of(d)) : 0;
 }

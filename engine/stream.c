@@ -424,14 +424,9 @@ static int si_setup_conversion(SinkInput *si, Device *sink) {
         } else {
                 snprintf(si->resample_method, sizeof(si->resample_method), "copy");
         }
-        if (si->io.resampler) {
-                /* Swapped by the caller inside an invoke. */
-        }
         si->io.resampler = rs;
         return 0;
 }
-
-static const char *const si_inherit_keys[] = { NULL };
 
 int sink_input_new(Core *c, const SinkInputNew *n, SinkInput **ret) {
         Device *sink = n->sink ? n->sink : c->default_sink;
@@ -440,7 +435,6 @@ int sink_input_new(Core *c, const SinkInputNew *n, SinkInput **ret) {
         ChannelMap map = n->map;
         int r;
 
-        (void)si_inherit_keys;
         if (!sink)
                 return ENGINE_E_NOENTITY;
         if ((n->flags & STREAM_FLAG_FAIL_ON_SUSPEND) && sink->suspend_cause)

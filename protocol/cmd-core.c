@@ -354,7 +354,6 @@ int cmd_send_object_message(Conn *c, uint32_t command, uint32_t tag, Tagstruct *
 int cmd_extension(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         uint32_t index;
         const char *name;
-        Module *m = NULL;
 
         tagstruct_get_u32(ts, &index);
         tagstruct_get_string_or_null(ts, &name);
@@ -365,18 +364,6 @@ int cmd_extension(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
                 return PROTO_ERR_INVALID;
         if (name && !utf8_valid(name))
                 return PROTO_ERR_INVALID;
-        if (name) {
-                Module *x;
-
-                idxmap_for_each(x, &c->proto->core->modules, st)
-                        if (strcmp(x->name, name) == 0) {
-                                m = x;
-                                break;
-                        }
-        } else {
-                m = idxmap_get(&c->proto->core->modules, index);
-        }
-        (void)m;
         /* No module here implements a protocol extension. */
         return PROTO_ERR_NOEXTENSION;
 }
