@@ -345,8 +345,7 @@ static void capture_source(DeviceIo *io, size_t frames) {
 static uint64_t device_io_tick(IoThread *t, uint64_t now) {
         DeviceIo *io = t->userdata;
         Device *dev = io->device;
-        uint64_t period = atomic_load_explicit(&io->period_usec, memory_order_relaxed);
-        uint64_t target = now + period;
+        uint64_t period = io->period_usec, target = now + period;
         size_t fs = sample_spec_frame_size(&dev->spec);
 
         if (io->suspended || (c_list_is_empty(&io->inputs) && c_list_is_empty(&io->outputs))) {

@@ -218,11 +218,6 @@ static void device_update_latency(Device *d) {
                                 lat = so->configured_latency;
         }
         d->configured_latency = lat;
-        /* The data thread renders half the shortest requested latency ahead (1..10 ms),
-         * so a stream that asked for 20 ms is never handed a 10 ms bite at once. */
-        if (d->io)
-                atomic_store_explicit(&d->io->period_usec, C_CLAMP(lat / 2, 1000ULL, 10000ULL),
-                                      memory_order_relaxed);
 }
 
 /* RUNNING while some stream actually moves data (uncorked), IDLE otherwise. */

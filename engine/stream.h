@@ -298,7 +298,7 @@ struct DeviceIo {
         float *rec_c;
         uint8_t *out;
         uint8_t *rec_out;
-        _Atomic uint64_t period_usec;   /* set by the control thread, read per tick */
+        uint64_t period_usec;
         uint64_t rendered_until;        /* CLOCK_MONOTONIC usec up to which audio was produced */
         uint64_t start_usec;            /* when the clock (re)started */
         uint64_t frames_done;           /* frames produced since start_usec */
