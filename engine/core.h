@@ -126,6 +126,11 @@ struct DevicePort {
         uint32_t type;
         int64_t latency_offset;
         Proplist *props;
+        /* card ports only (card == NULL: the port is owned by its device) */
+        Card *card;
+        uint8_t direction;              /* PORT_DIRECTION_* */
+        struct CardProfile **profiles;  /* profiles the port belongs to */
+        size_t n_profiles;
 };
 
 /* What a backend (null, pipe, alsa, bluez) implements. Every op is optional. */
@@ -294,10 +299,22 @@ struct Sample {
         uint32_t owner_uid;
 };
 
+/* See engine/card.h for the API. */
 struct Card {
         Core *core;
         uint32_t index;
         char *name;
+        char *driver;
+        Module *module;                 /* owner, may be NULL */
+        Proplist *props;
+        struct CardProfile **profiles;
+        size_t n_profiles;
+        struct CardProfile *active_profile;
+        DevicePort **ports;             /* owned */
+        size_t n_ports;
+        const struct CardOps *ops;
+        void *userdata;
+        bool linked;
 };
 
 /* ---- message handlers (SEND_OBJECT_MESSAGE) ---- */

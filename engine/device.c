@@ -47,6 +47,8 @@ static void device_release(Device *d) {
         for (size_t i = 0; i < d->n_ports; i++) {
                 DevicePort *p = d->ports[i];
 
+                if (p->card)
+                        continue;       /* borrowed from the card */
                 free(p->name);
                 free(p->description);
                 free(p->availability_group);
