@@ -21,6 +21,8 @@
 #include "protocol/access.h"
 #include "hw/null/null.h"
 #include "hw/pipe/pipe.h"
+#include "hw/alsa/modules.h"
+#include "hw/bluez/modules.h"
 #include "engine/base/log.h"
 
 const char daemon_builtin_script[] =
@@ -152,6 +154,18 @@ int daemon_register_modules(Core *c) {
 
         for (size_t i = 0; i < C_ARRAY_SIZE(descs); i++) {
                 int r = core_register_module_desc(c, descs[i]);
+
+                if (r)
+                        return r < 0 ? r : -EEXIST;
+        }
+        for (const ModuleDesc *const *d = hw_alsa_module_descs; *d; d++) {
+                int r = core_register_module_desc(c, *d);
+
+                if (r)
+                        return r < 0 ? r : -EEXIST;
+        }
+        for (const ModuleDesc *const *d = hw_bluez_module_descs; *d; d++) {
+                int r = core_register_module_desc(c, *d);
 
                 if (r)
                         return r < 0 ? r : -EEXIST;

@@ -9,7 +9,8 @@ build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libasound2-dev libsb
             libspeexdsp-dev check)
 test_pkgs=(libpulse-dev pulseaudio pulseaudio-utils gstreamer1.0-tools gstreamer1.0-pulseaudio
            gstreamer1.0-plugins-base gstreamer1.0-plugins-good alsa-utils libasound2-plugins
-           sox clang libclang-rt-14-dev python3 python3-dbus python3-dbusmock systemd util-linux)
+           sox clang libclang-rt-14-dev python3 python3-dbus python3-dbusmock python3-gi
+           dbus-daemon dbus-bin libglib2.0-bin sbc-tools rtkit systemd util-linux)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

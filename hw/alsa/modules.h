@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* modules.h: the module descriptors of the ALSA backend (NULL-terminated). */
+#pragma once
+
+#include "engine/core.h"
+
+extern const ModuleDesc *const hw_alsa_module_descs[];
