@@ -50,15 +50,55 @@ static void iothread_run_invoke(IoThread *t) {
         }
 }
 
+static _Atomic int rt_priority;
+static _Atomic(IoThreadRtFallback) rt_fallback;
+static _Atomic int rt_result;
+static atomic_bool rt_fallback_failed;  /* don't ask rtkit again for every new device */
+
+void iothread_set_realtime(int priority, IoThreadRtFallback fallback) {
+        atomic_store(&rt_priority, priority > 0 ? priority : 0);
+        atomic_store(&rt_fallback, fallback);
+        atomic_store(&rt_fallback_failed, false);
+}
+
+int iothread_realtime_result(void) {
+        return atomic_load(&rt_result);
+}
+
+static void iothread_make_realtime(IoThread *t) {
+        int prio = atomic_load(&rt_priority);
+        IoThreadRtFallback fb = atomic_load(&rt_fallback);
+        struct sched_param sp = { .sched_priority = prio };
+        int r, result;
+
+        if (prio <= 0)
+                return;
+        r = pthread_setschedparam(pthread_self(), SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
+        if (r == 0) {
+                result = 1;
+        } else if (fb && !atomic_load(&rt_fallback_failed) && fb((pid_t)gettid(), prio) == 0) {
+                result = 2;
+        } else {
+                if (fb)
+                        atomic_store(&rt_fallback_failed, true);
+                result = -1;
+        }
+        /* Once per thread start, before the thread serves audio: logging is fine here. */
+        if (atomic_exchange(&rt_result, result) != result) {
+                if (result == 1)
+                        log_info("%s: SCHED_FIFO priority %d", t->name, prio);
+                else if (result == 2)
+                        log_info("%s: real-time priority %d through RealtimeKit", t->name, prio);
+                else
+                        log_info("%s: real-time scheduling not permitted (%s); staying SCHED_OTHER",
+                                 t->name, strerror(r));
+        }
+}
+
 static void *iothread_main(void *userdata) {
         IoThread *t = userdata;
 
-        if (t->rt_priority > 0) {
-                struct sched_param sp = { .sched_priority = t->rt_priority };
-
-                /* Quietly stay SCHED_OTHER when not permitted. */
-                (void)pthread_setschedparam(pthread_self(), SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
-        }
+        iothread_make_realtime(t);
         while (!atomic_load(&t->quit)) {
                 struct pollfd p[3] = {
                         { .fd = t->wake_fd, .events = POLLIN },

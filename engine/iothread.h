@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -54,8 +55,19 @@ struct IoThread {
         int extra_fd;           /* one backend fd, -1 if none */
         short extra_events;
         char name[16];
-        int rt_priority;        /* > 0: try SCHED_FIFO */
 };
+
+/* Real-time policy for every data thread started from now on (process-wide, set once by
+ * the daemon before any device exists). priority > 0: each data thread asks for
+ * SCHED_FIFO|SCHED_RESET_ON_FORK at that priority; when the kernel refuses (no
+ * CAP_SYS_NICE, RLIMIT_RTPRIO too low) it calls fallback(tid, priority) if set (rtkit),
+ * and otherwise stays SCHED_OTHER quietly. fallback returns 0 or -errno; it is called
+ * in the new data thread, before the thread serves anything. */
+typedef int (*IoThreadRtFallback)(pid_t tid, int priority);
+void iothread_set_realtime(int priority, IoThreadRtFallback fallback);
+/* How the data threads got their scheduling (for logs and tests):
+ * 0 none asked, 1 SCHED_FIFO directly, 2 through the fallback, -1 refused. */
+int iothread_realtime_result(void);
 
 int iothread_start(IoThread *t, const char *name, const IoThreadOps *ops, void *userdata);
 void iothread_stop(IoThread *t);

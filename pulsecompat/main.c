@@ -19,6 +19,7 @@
 #include "pulsecompat/options.h"
 #include "pulsecompat/script.h"
 #include "pulsecompat/pidfile.h"
+#include "pulsecompat/rt.h"
 #include "pulsecompat/daemon.h"
 #include "pulsecompat/privs.h"
 #include "engine/core.h"
@@ -191,6 +192,22 @@ int main(int argc, char **argv) {
                         log_error("Failed to daemonize: %s", strerror(-r));
                         goto out;
                 }
+        }
+        {
+                /* Priorities first: as root (system mode) the limits can still be raised,
+                 * and the nice level survives the privilege drop. */
+                RtSettings rt = {
+                        .high_priority = conf.high_priority,
+                        .nice_level = conf.nice_level,
+                        .realtime = conf.realtime_scheduling,
+                        .realtime_priority = conf.realtime_priority,
+                        .rlimit_rttime = conf.rlimit[CONF_RLIMIT_RTTIME],
+                        .rlimit_rtprio = conf.rlimit[CONF_RLIMIT_RTPRIO],
+                        .rlimit_nice = conf.rlimit[CONF_RLIMIT_NICE],
+                };
+
+                rt_setup_limits(&rt);
+                rt_setup(&rt);
         }
         if (conf.system_instance) {
                 /* Directories as root, then root is gone for good: the pid file, the

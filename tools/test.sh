@@ -35,12 +35,24 @@ if [ -f "$log" ]; then
         /usr/bin/python3 - "$log" "$fuzz_status" <<'PY'
 import json, sys
 passed = failed = skipped = 0
+bad = []
 for line in open(sys.argv[1]):
-    r = json.loads(line).get("result")
+    t = json.loads(line)
+    r = t.get("result")
     if r in ("OK", "EXPECTEDFAIL"): passed += 1
     elif r == "SKIP": skipped += 1
-    else: failed += 1
-if sys.argv[2] != "0": failed += 1
+    else:
+        failed += 1
+        bad.append(t)
+if sys.argv[2] != "0":
+    failed += 1
+    print("FAILED: fuzzing found a crash (see the run-fuzz.sh output above)")
+# CI keeps only the tail of the output: name each failure here, with the end of its log.
+for t in bad:
+    print(f"FAILED: {t.get('name')} ({t.get('result')}, {t.get('duration', 0):.1f} s)")
+    out = (t.get("stdout") or "") + (t.get("stderr") or "")
+    for l in out.strip().splitlines()[-15:]:
+        print(f"    | {l[:200]}")
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 fi
