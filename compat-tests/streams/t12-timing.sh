@@ -3,7 +3,11 @@
 #     playback of 10 s; every 100 ms after the first STARTED,
 #     pa_stream_get_time() is compared with the wall-clock time elapsed since
 #     STARTED.  Two streams run at once:
-#       null1 (null sink): monotonic and max |deviation| ≤ 2 ms;
+#       null1 (null sink): monotonic, |deviation − median deviation| ≤ 2 ms
+#         at every sample, and |median deviation| ≤ 5 ms. The clock's zero
+#         is anchored on the arrival of STARTED, one message whose transport
+#         delay is itself noise; the constant part (median) is judged apart
+#         from how the clock moves against the wall clock (drift, jumps);
 #       tpipe (pipe sink): monotonic and ≤ 50 ms (the reference's pipe sink
 #         jitters by several ms; reported, loosely checked), and its output
 #         must be the 441000 frames, contiguous.
@@ -48,17 +52,22 @@ printf '%s\n' "$res" | sed "s/^/[$COMPAT_TEST_NAME]   /" >&2
 others=${load%% *}
 busy=$("$COMPAT_PY" -c "print(1 if $others > 0.25 else 0)")
 inconclusive=0
-while read -r _ sink dev tol; do
+while read -r _ sink dev tol med; do
+    if "$COMPAT_PY" -c "import sys; sys.exit(0 if abs($med) <= 5 else 1)"; then
+        compat_log "ok: $sink: median offset of stream time from wall clock $med ms (|.| ≤ 5 ms)"
+    else
+        compat_fail "$sink: stream time is offset from the wall clock by $med ms (median; limit 5 ms)"
+    fi
     if "$COMPAT_PY" -c "import sys; sys.exit(0 if $dev <= $tol else 1)"; then
-        compat_log "ok: $sink: max |stream time − wall clock| $dev ms ≤ $tol ms"
+        compat_log "ok: $sink: max |stream time − wall clock − median offset| $dev ms ≤ $tol ms"
     elif [ "$busy" = 1 ] && "$COMPAT_PY" -c "import sys; sys.exit(0 if $dev <= max($tol, 10) else 1)"; then
         compat_log "$sink: max deviation $dev ms > $tol ms while others used $others of the CPU: inconclusive"
         inconclusive=1
     else
         compat_fail "$sink: stream time deviates from the wall clock by $dev ms (tolerance $tol ms)"
     fi
-done < <(grep '^MAXDEV ' "$T/logs/timing-client.log")
-grep -q '^MAXDEV ' "$T/logs/timing-client.log" || compat_fail "the timing client printed no results"
+done < <(grep '^JITTER ' "$T/logs/timing-client.log")
+grep -q '^JITTER ' "$T/logs/timing-client.log" || compat_fail "the timing client printed no results"
 if [ "$COMPAT_FAILS" -eq 0 ] && [ "$inconclusive" = 1 ]; then
     compat_skip "deviation over tolerance on a busy machine: inconclusive"
 fi

@@ -182,6 +182,7 @@ int main(int argc, char **argv) {
         /* the tolerance itself is judged by the calling script (it knows
          * how busy the machine was); this line is for it */
         printf("MAXDEV %s %.3f %.1f\n", x->sink, maxabs, x->tol);
+        printf("JITTER %s %.3f %.1f %.3f\n", x->sink, maxj, x->tol, med);
     }
     fflush(stdout);
     pc_disconnect(&p);
