@@ -23,10 +23,32 @@
 
 #define CONN_FRAMES_PER_WAKEUP 32
 
+static void conn_set_epollout(Conn *c, bool on) {
+        if (c->dead || !c->io || c->out_armed == on)
+                return;
+        c->out_armed = on;
+        (void)sd_event_source_set_io_events(c->io, EPOLLIN | (on ? EPOLLOUT : 0));
+}
+
+/* After queueing output: write it at the end of this loop iteration (see Protocol.out_pending). */
 static void conn_update_io(Conn *c) {
+        Protocol *p = c->proto;
+
         if (c->dead || !c->io)
                 return;
-        (void)sd_event_source_set_io_events(c->io, EPOLLIN | (pstream_wants_write(&c->ps) ? EPOLLOUT : 0));
+        if (!pstream_wants_write(&c->ps)) {
+                conn_set_epollout(c, false);
+                return;
+        }
+        if (c->out_armed)
+                return;                 /* the socket is full: EPOLLOUT writes it */
+        if (!p->out_flush) {
+                conn_set_epollout(c, true);
+                return;
+        }
+        if (!c_list_is_linked(&c->out_link))
+                c_list_link_tail(&p->out_pending, &c->out_link);
+        (void)sd_event_source_set_enabled(p->out_flush, SD_EVENT_ONESHOT);
 }
 
 void packet_begin(TagstructWriter *w, uint32_t command, uint32_t tag) {
@@ -78,6 +100,7 @@ void conn_reply_error(Conn *c, uint32_t tag, uint32_t error) {
 
 static void conn_free(Conn *c) {
         c_list_unlink(&c->link);
+        c_list_unlink(&c->out_link);
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->auth_timer);
         sd_event_source_disable_unref(c->more);
@@ -120,13 +143,14 @@ static void conn_on_client_kill(Client *cl, void *userdata) {
 }
 
 void conn_flush(Conn *c) {
+        c_list_unlink(&c->out_link);
         if (c->dead)
                 return;
         if (pstream_flush(&c->ps) < 0) {
                 conn_close(c);
                 return;
         }
-        conn_update_io(c);
+        conn_set_epollout(c, pstream_wants_write(&c->ps));
 }
 
 int conn_process(Conn *c) {
@@ -172,15 +196,18 @@ int conn_process(Conn *c) {
         }
         if (c->dead)
                 return 0;
+        c_list_unlink(&c->out_link);
         r = pstream_flush(&c->ps);
         if (r < 0) {
                 conn_close(c);
                 return 0;
         }
         /* Room in the output queue again: send waiting record data. */
-        if (!c_list_is_empty(&c->record) && c->ps.out_bytes == 0)
-                conn_pump_record(c);
-        conn_update_io(c);
+        if (!c_list_is_empty(&c->record) && c->ps.out_bytes == 0) {
+                conn_pump_record(c);    /* ends with conn_flush() */
+                return 0;
+        }
+        conn_set_epollout(c, pstream_wants_write(&c->ps));
         return 0;
 }
 
@@ -191,6 +218,10 @@ static int conn_on_io(sd_event_source *s, int fd, uint32_t revents, void *userda
                 conn_close(c);
                 return 0;
         }
+        if (revents & EPOLLIN)
+                c->ps.in_drained = false;
+        else if (!c->ps.in_drained)
+                c->ps.in_drained = true;        /* writable only: don't read */
         return conn_process(c);
 }
 
@@ -227,6 +258,7 @@ int conn_new(Protocol *p, Listener *l, int fd, Conn **ret) {
         c->proto = p;
         c->listener = l;
         c_list_init(&c->link);
+        c_list_init(&c->out_link);
         c_list_init(&c->playback);
         c_list_init(&c->record);
         c_list_init(&c->uploads);
@@ -236,6 +268,7 @@ int conn_new(Protocol *p, Listener *l, int fd, Conn **ret) {
                 free(c);
                 return r;
         }
+        c->ps.track_drain = p->event != NULL;   /* only when conn_on_io clears in_drained */
         if (l && l->is_unix) {
                 socklen_t sl = sizeof(c->peer);
 

@@ -103,6 +103,8 @@ struct Conn {
         sd_event_source *io;
         sd_event_source *auth_timer;
         sd_event_source *more;          /* continue reading buffered frames */
+        CList out_link;                 /* Protocol.out_pending: output queued this iteration */
+        bool out_armed;                 /* EPOLLOUT requested (the socket was full) */
         Client *client;
         bool authorized;
         bool auth_failed;
@@ -133,6 +135,11 @@ struct Protocol {
         CoreListener core_listener;
         sd_event_source *flush;
         bool events_pending;
+        /* Output is written once per loop iteration for every connection that queued
+         * some (Conn.out_link), instead of arming EPOLLOUT per packet: no epoll_ctl and
+         * no empty wake-up per REQUEST. EPOLLOUT is armed only when a socket is full. */
+        CList out_pending;
+        sd_event_source *out_flush;
         /* Optional access hook for system mode: return 0 to allow the peer. */
         int (*check_peer)(Protocol *p, const struct ucred *peer, void *userdata);
         void *check_peer_userdata;

@@ -125,6 +125,18 @@ void protocol_flush_events(Protocol *p) {
         }
 }
 
+static int protocol_on_out_flush(sd_event_source *s, void *userdata) {
+        Protocol *p = userdata;
+        Conn *c;
+
+        /* conn_flush unlinks c from out_pending (and may close it). */
+        while (!c_list_is_empty(&p->out_pending)) {
+                c = c_list_entry(p->out_pending.next, Conn, out_link);
+                conn_flush(c);
+        }
+        return 0;
+}
+
 static int protocol_on_flush(sd_event_source *s, void *userdata) {
         Protocol *p = userdata;
         Conn *c;
@@ -157,6 +169,13 @@ int protocol_new(Core *core, sd_event *event, const ProtocolConfig *config, Prot
                 p->config.auth_timeout_usec = 60ULL * 1000000ULL;
         c_list_init(&p->listeners);
         c_list_init(&p->conns);
+        c_list_init(&p->out_pending);
+        r = sd_event_add_defer(event, &p->out_flush, protocol_on_out_flush, p);
+        if (r < 0) {
+                protocol_free(p);
+                return r;
+        }
+        (void)sd_event_source_set_enabled(p->out_flush, SD_EVENT_OFF);
         r = sd_event_add_defer(event, &p->flush, protocol_on_flush, p);
         if (r < 0) {
                 protocol_free(p);
@@ -192,6 +211,7 @@ Protocol *protocol_free(Protocol *p) {
         if (c_list_is_linked(&p->core_listener.link))
                 core_remove_listener(&p->core_listener);
         sd_event_source_disable_unref(p->flush);
+        sd_event_source_disable_unref(p->out_flush);
         sd_event_unref(p->event);
         if (global_protocol == p)
                 global_protocol = NULL;

@@ -127,6 +127,10 @@ static int pstream_fill(Pstream *ps) {
                 ps->eof = true;
                 return PSTREAM_E_EOF;
         }
+        /* A short read emptied the socket: with track_drain, don't ask again (EAGAIN)
+         * until the owner's poll says it is readable (it clears in_drained). */
+        if (ps->track_drain && (size_t)n < iov.iov_len)
+                ps->in_drained = true;
         ps->in_len += (size_t)n;
         ps->bytes_in += (uint64_t)n;
         return 0;
@@ -212,7 +216,7 @@ int pstream_read(Pstream *ps, Frame **ret) {
                 }
                 if (ps->in_pos < ps->in_len)
                         continue;
-                if (filled || ps->eof)
+                if (filled || ps->eof || ps->in_drained)
                         return ps->eof ? PSTREAM_E_EOF : PSTREAM_E_AGAIN;
                 r = pstream_fill(ps);
                 if (r)

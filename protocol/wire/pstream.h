@@ -55,6 +55,11 @@ typedef struct Pstream {
         Frame *cur;
         size_t cur_got, cur_alloc;
         bool eof;
+        /* track_drain (set by the owner): a short read sets in_drained, and pstream_read
+         * then returns PSTREAM_E_AGAIN without a syscall until the owner clears it when
+         * poll reports the socket readable again. */
+        bool track_drain;
+        bool in_drained;
         /* peer credentials of the last message that carried them */
         bool have_creds;
         struct ucred creds;
