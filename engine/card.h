@@ -94,6 +94,11 @@ void card_set_profile_available(Card *card, CardProfile *p, bool available);
 /* Attach ports of the card to a device being created by the backend (borrowed pointers;
  * active may be NULL = the available port with the highest priority). Return 0 or -ENOMEM. */
 int device_attach_card_ports(Device *d, DevicePort *const *ports, size_t n, DevicePort *active);
+/* Pushes the active port's latency offset into d's data thread (after the active port or
+ * its offset changed; device_set_port and card_set_port_latency_offset call it). */
+void device_sync_port_latency(Device *d);
+/* latency + the active port's offset, clamped at 0. */
+uint64_t device_port_latency_apply(const Device *d, uint64_t latency);
 
 /* Lookup by name or index digits. */
 Card *core_lookup_card(Core *c, const char *name);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <sys/random.h>
 #include "engine/core.h"
+#include "engine/card.h"
 #include "engine/base/log.h"
 
 typedef struct MessageHandler {
@@ -69,6 +70,12 @@ Core *core_free(Core *c) {
         while (idxmap_size(&c->modules) > 0) {
                 m = c->modules.entries[c->modules.n - 1].ptr;
                 module_unload(m);
+        }
+        {
+                Card *card;
+
+                while ((card = idxmap_next(&c->cards, &(uint32_t){ 0 })))
+                        card_free(card);
         }
         while ((d = idxmap_next(&c->sinks, &(uint32_t){ 0 })))
                 device_free(d);

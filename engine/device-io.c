@@ -45,6 +45,13 @@ uint64_t device_io_latency(DeviceIo *io) {
                 l = io->rendered_until - now;
         if (io->backend && io->backend->delay)
                 l += io->backend->delay(io);
+        {
+                int64_t off = atomic_load_explicit(&io->port_latency_offset, memory_order_relaxed);
+
+                uint64_t mag = off < 0 ? (uint64_t)0 - (uint64_t)off : (uint64_t)off;
+
+                l = off < 0 ? (mag >= l ? 0 : l - mag) : (l > UINT64_MAX - mag ? UINT64_MAX : l + mag);
+        }
         return l;
 }
 
@@ -256,7 +263,13 @@ dry:
         }
 }
 
+static void render_sink_to(DeviceIo *io, size_t frames, void *dst);
+
 static void render_sink(DeviceIo *io, size_t frames) {
+        render_sink_to(io, frames, NULL);
+}
+
+static void render_sink_to(DeviceIo *io, size_t frames, void *dst) {
         Device *dev = io->device;
         unsigned dch = dev->spec.channels;
         bool notified = false, any_direct = false;
@@ -301,8 +314,8 @@ static void render_sink(DeviceIo *io, size_t frames) {
                 }
                 dsp_mix_add(io->mix, io->tmp_c, frames, dch, io->dev_factors);
         }
-        dsp_from_float(dev->spec.format, io->mix, io->out, frames * dch);
-        if (io->backend && io->backend->write)
+        dsp_from_float(dev->spec.format, io->mix, dst ? dst : io->out, frames * dch);
+        if (!dst && io->backend && io->backend->write)
                 io->backend->write(io, io->out, frames * sample_spec_frame_size(&dev->spec));
         for (it = io->outputs.next; it != &io->outputs; it = it->next) {
                 so = c_container_of(it, SourceOutput, io.link);
@@ -317,17 +330,25 @@ static void render_sink(DeviceIo *io, size_t frames) {
 /* Sources deliver what the backend produced: a null source fills silence, a
  * FIFO only what a writer put there (no silence is invented in the middle of
  * someone's audio). */
+static void deliver_capture(DeviceIo *io, const void *src, size_t got);
+
 static void capture_source(DeviceIo *io, size_t frames) {
         Device *dev = io->device;
         size_t fs = sample_spec_frame_size(&dev->spec), got = 0;
-        SourceOutput *so;
-        CList *it;
 
         if (io->backend && io->backend->read)
                 got = io->backend->read(io, io->out, frames * fs) / fs;
         if (!got)
                 return;
-        dsp_to_float(dev->spec.format, io->out, io->mix, got * dev->spec.channels);
+        deliver_capture(io, io->out, got);
+}
+
+static void deliver_capture(DeviceIo *io, const void *src, size_t got) {
+        Device *dev = io->device;
+        SourceOutput *so;
+        CList *it;
+
+        dsp_to_float(dev->spec.format, src, io->mix, got * dev->spec.channels);
         dsp_apply_volume(io->mix, got, dev->spec.channels, io->dev_factors);
         for (it = io->outputs.next; it != &io->outputs; it = it->next) {
                 so = c_container_of(it, SourceOutput, io.link);
@@ -348,6 +369,15 @@ static uint64_t device_io_tick(IoThread *t, uint64_t now) {
         uint64_t period = io->period_usec, target = now + period;
         size_t fs = sample_spec_frame_size(&dev->spec);
 
+        if (io->backend && io->backend->tick) {
+                /* the backend's clock: it says when it wants to run again (absolute) */
+                uint64_t at = io->backend->tick(io, now);
+
+                io->rendered_until = 0;
+                if (!at)
+                        return 0;
+                return at > t->next_tick ? at - t->next_tick : 1;
+        }
         if (io->suspended || (c_list_is_empty(&io->inputs) && c_list_is_empty(&io->outputs))) {
                 io->rendered_until = 0;
                 return 0;
@@ -375,9 +405,55 @@ static uint64_t device_io_tick(IoThread *t, uint64_t now) {
         return period;
 }
 
+static void device_io_fd_ready(IoThread *t, int fd, short revents) {
+        DeviceIo *io = t->userdata;
+
+        if (io->backend && io->backend->fd_ready)
+                io->backend->fd_ready(io, fd, revents);
+}
+
 static const IoThreadOps device_io_thread_ops = {
         .tick = device_io_tick,
+        .fd_ready = device_io_fd_ready,
 };
+
+bool device_io_active(DeviceIo *io) {
+        return !io->suspended && !(c_list_is_empty(&io->inputs) && c_list_is_empty(&io->outputs));
+}
+
+void device_io_render(DeviceIo *io, void *dst, size_t frames) {
+        Device *dev = io->device;
+
+        if (frames > io->max_frames)
+                frames = io->max_frames;
+        if (!frames)
+                return;
+        render_sink_to(io, frames, dst);
+        io->frames_done += frames;
+        io->bytes_rendered += frames * sample_spec_frame_size(&dev->spec);
+}
+
+void device_io_capture(DeviceIo *io, const void *src, size_t frames) {
+        Device *dev = io->device;
+
+        if (frames > io->max_frames)
+                frames = io->max_frames;
+        if (!frames)
+                return;
+        deliver_capture(io, src, frames);
+        io->frames_done += frames;
+        io->bytes_rendered += frames * sample_spec_frame_size(&dev->spec);
+}
+
+void device_io_set_poll_fd(DeviceIo *io, int fd, short events) {
+        io->thread.extra_fd = fd;
+        io->thread.extra_events = events;
+}
+
+void device_io_notify_backend(DeviceIo *io) {
+        atomic_store_explicit(&io->backend_notify, true, memory_order_release);
+        iothread_notify(&io->thread);
+}
 
 /* Main loop side: handle the data thread's notifications. */
 static void handle_si_notify(SinkInput *si) {
@@ -420,6 +496,10 @@ static void device_io_on_notify(void *userdata) {
                 c_list_for_each_entry_safe(so, t3, &d->streams, device_link)
                         handle_so_notify(so);
         }
+        /* Last: the backend may suspend the device or schedule its removal. */
+        if (atomic_exchange_explicit(&io->backend_notify, false, memory_order_acq_rel) &&
+            io->backend && io->backend->notify)
+                io->backend->notify(io);
 }
 
 static void set_dev_factors_fn(IoThread *t, void *arg) {
@@ -443,7 +523,7 @@ void device_io_sync(Device *d) {
 
         if (!io)
                 return;
-        dsp_volume_factors(&d->volume, d->mute, f);
+        dsp_volume_factors(io->use_soft_volume ? &io->soft_volume : &d->volume, d->mute, f);
         iothread_invoke(&io->thread, set_dev_factors_fn, f);
         s = d->suspend_cause != 0;
         iothread_invoke(&io->thread, set_suspended_fn, &s);
@@ -493,6 +573,7 @@ int device_io_start(Device *d, const DeviceIoBackend *b, void *backend_data) {
         }
         dsp_volume_factors(&d->volume, d->mute, io->dev_factors);
         io->suspended = d->suspend_cause != 0;
+        io->port_latency_offset = d->active_port ? d->active_port->latency_offset : 0;
         r = iothread_start(&io->thread, d->kind == DEVICE_SINK ? "pc-sink" : "pc-source",
                            &device_io_thread_ops, io);
         if (r < 0)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <errno.h>
 #include "engine/core.h"
+#include "engine/card.h"
 #include "engine/base/log.h"
 
 static Device *device_alloc(Core *c, DeviceKind kind) {
@@ -409,7 +410,9 @@ int device_set_port(Device *d, const char *port) {
                                 return r;
                 }
                 d->active_port = d->ports[i];
+                device_sync_port_latency(d);
                 device_changed(d);
+                core_update_defaults(d->core);
                 return 0;
         }
         return ENGINE_E_NOENTITY;
@@ -432,7 +435,7 @@ uint64_t device_latency(Device *d) {
         if (d->suspend_cause)
                 return 0;
         if (d->ops && d->ops->get_latency)
-                return d->ops->get_latency(d);
+                return device_port_latency_apply(d, d->ops->get_latency(d));
         /* Audio produced by the data thread but not yet played (monitors: their sink's). */
         return device_io_of(d) ? device_io_latency(device_io_of(d)) : 0;
 }

@@ -277,8 +277,18 @@ typedef struct DeviceIoBackend {
         void (*write)(DeviceIo *io, const void *data, size_t n);
         /* source: fill up to n bytes (device spec); return bytes filled, the rest is silence */
         size_t (*read)(DeviceIo *io, void *data, size_t n);
-        /* usec of audio queued in the device beyond what we track (hardware buffer) */
+        /* usec of audio queued in the device beyond what we track (hardware buffer);
+         * called from the control thread and the data thread */
         uint64_t (*delay)(DeviceIo *io);
+        /* Optional: backend-driven timing (ALSA). When set, the data thread calls it on
+         * every timer tick instead of running its own clock; the backend moves audio with
+         * device_io_render()/device_io_capture() and returns the absolute CLOCK_MONOTONIC
+         * usec of its next wake-up (0 = no timer until a stream arrives or resume). */
+        uint64_t (*tick)(DeviceIo *io, uint64_t now_usec);
+        /* Optional: the fd set with device_io_set_poll_fd() is ready (data thread). */
+        void (*fd_ready)(DeviceIo *io, int fd, short revents);
+        /* Optional: the data thread called device_io_notify_backend() (control thread). */
+        void (*notify)(DeviceIo *io);
 } DeviceIoBackend;
 
 struct DeviceIo {
@@ -304,9 +314,13 @@ struct DeviceIo {
         uint64_t frames_done;           /* frames produced since start_usec */
         uint64_t bytes_rendered;
         float dev_factors[32];
+        CVolume soft_volume;            /* with use_soft_volume: what software applies */
+        bool use_soft_volume;           /* (the rest of Device.volume is in hardware) */
+        _Atomic bool backend_notify;
         bool suspended;
         void *notify_handle;
         _Atomic uint64_t underruns;
+        _Atomic int64_t port_latency_offset;    /* usec, active card port's (engine/card.c) */
 };
 
 /* Starts the data thread of a sink or source. */
@@ -318,6 +332,18 @@ void device_io_sync(Device *d);
 DeviceIo *device_io_of(Device *d);
 /* Device latency now: audio produced but not yet played. */
 uint64_t device_io_latency(DeviceIo *io);
+/* Backend-driven timing (DeviceIoBackend.tick), data thread only:
+ * true while the device has streams and is not suspended; */
+bool device_io_active(DeviceIo *io);
+/* renders frames (<= io->max_frames) of the mix into dst (device format); also feeds
+ * the monitor; */
+void device_io_render(DeviceIo *io, void *dst, size_t frames);
+/* hands frames (device format) captured by the backend to the record streams; */
+void device_io_capture(DeviceIo *io, const void *src, size_t frames);
+/* polls fd (-1: none) with events in the data thread; */
+void device_io_set_poll_fd(DeviceIo *io, int fd, short events);
+/* makes the control thread call backend->notify (coalesced). */
+void device_io_notify_backend(DeviceIo *io);
 
 /* ---- sample cache ---- */
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "protocol/protocol.h"
 #include "protocol/access.h"
+#include "engine/card.h"
 #include "engine/base/log.h"
 
 #define PARSE_END(ts) do { if (tagstruct_end(ts)) return DISPATCH_DROP; } while (0)
@@ -219,6 +220,8 @@ int cmd_set_port_latency_offset(Conn *c, uint32_t command, uint32_t tag, Tagstru
         const char *name, *port;
         uint32_t index;
         int64_t offset;
+        Card *card;
+        int r;
 
         tagstruct_get_u32(ts, &index);
         tagstruct_get_string_or_null(ts, &name);
@@ -227,10 +230,16 @@ int cmd_set_port_latency_offset(Conn *c, uint32_t command, uint32_t tag, Tagstru
         PARSE_END(ts);
         if ((index == IDX_INVALID) == (name == NULL) || !port)
                 return PROTO_ERR_INVALID;
-        if (name && !core_name_valid(name))
-                return PROTO_ERR_INVALID;
-        /* Cards (and so card ports) come with the ALSA backend. */
-        return PROTO_ERR_NOENTITY;
+        r = core_resolve_card(c->proto->core, index, name, &card);
+        if (r)
+                return (int)engine_to_proto_error(r);
+        r = card_set_port_latency_offset(card, port, offset);
+        if (r < 0)
+                return r;
+        if (r)
+                return (int)engine_to_proto_error(r);
+        conn_reply_simple(c, tag);
+        return 0;
 }
 
 static void put_module_info(TagstructWriter *w, Conn *c, Module *m) {
@@ -310,31 +319,84 @@ int cmd_get_client_info(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) 
         return conn_send_packet(c, &w);
 }
 
+/* Card entry (commands.md §5.8): profiles, active profile, properties, then
+ * (v26) the ports with the names of the profiles each belongs to, (v27) the
+ * latency offset, (v34) availability group and type. */
+static void put_card_info(TagstructWriter *w, Conn *c, Card *card) {
+        tagstruct_put_u32(w, card->index);
+        tagstruct_put_string(w, card->name);
+        tagstruct_put_u32(w, card->module ? card->module->index : IDX_INVALID);
+        tagstruct_put_string(w, card->driver);
+        tagstruct_put_u32(w, (uint32_t)card->n_profiles);
+        for (size_t i = 0; i < card->n_profiles; i++) {
+                const CardProfile *p = card->profiles[i];
+
+                tagstruct_put_string(w, p->name);
+                tagstruct_put_string(w, p->description);
+                tagstruct_put_u32(w, p->n_sinks);
+                tagstruct_put_u32(w, p->n_sources);
+                tagstruct_put_u32(w, p->priority);
+                if (c->version >= 29)
+                        tagstruct_put_u32(w, p->available ? 1 : 0);
+        }
+        tagstruct_put_string(w, card->active_profile ? card->active_profile->name : NULL);
+        tagstruct_put_proplist(w, card->props);
+        if (c->version < 26)
+                return;
+        tagstruct_put_u32(w, (uint32_t)card->n_ports);
+        for (size_t i = 0; i < card->n_ports; i++) {
+                const DevicePort *p = card->ports[i];
+
+                tagstruct_put_string(w, p->name);
+                tagstruct_put_string(w, p->description);
+                tagstruct_put_u32(w, p->priority);
+                tagstruct_put_u32(w, p->available <= 2 ? p->available : 0);
+                tagstruct_put_u8(w, p->direction);
+                tagstruct_put_proplist(w, p->props);
+                tagstruct_put_u32(w, (uint32_t)p->n_profiles);
+                for (size_t k = 0; k < p->n_profiles; k++)
+                        tagstruct_put_string(w, p->profiles[k]->name);
+                if (c->version >= 27)
+                        tagstruct_put_s64(w, p->latency_offset);
+                if (c->version >= 34) {
+                        tagstruct_put_string(w, p->availability_group);
+                        tagstruct_put_u32(w, p->type);
+                }
+        }
+}
+
 int cmd_get_card_info(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         TagstructWriter w = TAGSTRUCT_WRITER_NULL(w);
+        Core *core = c->proto->core;
+        Card *card;
 
         if (command == PROTO_CMD_GET_CARD_INFO) {
                 uint32_t index;
                 const char *name;
+                int r;
 
                 tagstruct_get_u32(ts, &index);
                 tagstruct_get_string_or_null(ts, &name);
                 PARSE_END(ts);
-                if ((index == IDX_INVALID) == (name == NULL))
-                        return PROTO_ERR_INVALID;
-                if (name && !core_name_valid(name))
-                        return PROTO_ERR_INVALID;
-                /* Cards arrive with the ALSA and Bluetooth backends. */
-                return PROTO_ERR_NOENTITY;
+                r = core_resolve_card(core, index, name, &card);
+                if (r)
+                        return (int)engine_to_proto_error(r);
+                packet_begin(&w, PROTO_CMD_REPLY, tag);
+                put_card_info(&w, c, card);
+                return conn_send_packet(c, &w);
         }
         PARSE_END(ts);
         packet_begin(&w, PROTO_CMD_REPLY, tag);
+        idxmap_for_each(card, &core->cards, st)
+                put_card_info(&w, c, card);
         return conn_send_packet(c, &w);
 }
 
 int cmd_set_card_profile(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         uint32_t index;
         const char *name, *profile;
+        Card *card;
+        int r;
 
         tagstruct_get_u32(ts, &index);
         tagstruct_get_string_or_null(ts, &name);
@@ -342,9 +404,16 @@ int cmd_set_card_profile(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts)
         PARSE_END(ts);
         if ((index == IDX_INVALID) == (name == NULL) || !profile)
                 return PROTO_ERR_INVALID;
-        if (name && !core_name_valid(name))
-                return PROTO_ERR_INVALID;
-        return PROTO_ERR_NOENTITY;
+        r = core_resolve_card(c->proto->core, index, name, &card);
+        if (r)
+                return (int)engine_to_proto_error(r);
+        r = card_set_profile(card, profile);
+        if (r < 0)
+                return r;
+        if (r)
+                return (int)engine_to_proto_error(r);
+        conn_reply_simple(c, tag);
+        return 0;
 }
 
 static void put_sink_input_info(TagstructWriter *w, Conn *c, SinkInput *si) {

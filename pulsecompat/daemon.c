@@ -27,6 +27,11 @@
 
 const char daemon_builtin_script[] =
         "# Built-in default script of pulsecompat (used when no default.pa is found).\n"
+        "# The ALSA default device if there is one (loaded before our socket exists, so\n"
+        "# libasound's pulse hook cannot route \"default\" into ourselves; module-alsa-sink\n"
+        "# also refuses the pulse plugin); module-always-sink adds a null sink otherwise.\n"
+        ".nofail\n"
+        "load-module module-alsa-sink device=default\n"
         ".fail\n"
         "load-module module-native-protocol-unix\n"
         ".nofail\n"
