@@ -12,7 +12,7 @@
 #    second run also shows that stream time follows the card, not the
 #    system clock. As in streams test 12, ≤ 10 ms while other processes
 #    used > 25 % of the CPU is inconclusive (skip).
-# usage: t04-timing.sh PATH-TO-compat-alsa-timing
+# usage: t04-timing.sh PATH-TO-compat-stream-timing (compat-tests/streams/timing.c)
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: $0 TIMING-BINARY" >&2; exit 2; }
 al_init

@@ -1,6 +1,9 @@
 /* compat-tests/streams test 12: stream clock vs wall clock.
  *
- * usage: stream-timing [--seconds S] SINK:TOL_MS [SINK:TOL_MS…]
+ * usage: stream-timing [--seconds S] [--ppm P] SINK:TOL_MS [SINK:TOL_MS…]
+ *
+ * --ppm P compares with the clock of a device running P ppm fast (the simulated
+ * ALSA card's drift, compat-tests/alsa/t04-timing.sh): wall clock × (1 + P/1e6).
  *
  * One playback stream per SINK (all in parallel), flags AUTO_TIMING_UPDATE |
  * INTERPOLATE_TIMING, default buffer attributes, fed by the write callback
@@ -86,11 +89,13 @@ static int cmp_d(const void *a, const void *b) {
 int main(int argc, char **argv) {
     struct st xs[MAXS];
     int ns = 0;
-    double seconds = 10;
+    double seconds = 10, ppm = 0;
     memset(xs, 0, sizeof(xs));
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
             seconds = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--ppm") && i + 1 < argc) {
+            ppm = atof(argv[++i]);
         } else if (ns < MAXS) {
             char *c = strchr(argv[i], ':');
             xs[ns].tol = c ? atof(c + 1) : 2.0;
@@ -133,7 +138,7 @@ int main(int argc, char **argv) {
                     if (pa_stream_get_time(x->s, &u) >= 0) {
                         double st_ms = u / 1000.0;
                         t = now_ms();
-                        x->dev[x->n++] = st_ms - (t - x->t_started);
+                        x->dev[x->n++] = st_ms - (t - x->t_started) * (1.0 + ppm * 1e-6);
                         if (st_ms < x->last_t) x->nonmono++;
                         x->last_t = st_ms;
                     }
