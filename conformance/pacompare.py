@@ -228,11 +228,107 @@ NORMALISATION = [
 ]
 
 
-def normalisation_markdown():
+def normalisation_markdown(alsa_sim=False):
     out = ["| what | rule | why |", "|---|---|---|"]
     for what, rule, why in NORMALISATION:
         out.append("| %s | %s | %s |" % (what, rule, why))
+    if alsa_sim:
+        out += ["", alsa_normalisation_markdown()]
     return "\n".join(out)
+
+
+def alsa_normalisation_markdown():
+    out = ["ALSA substitution (`--alsa-sim` only; the rows above still apply to everything):", "",
+           "| what | rule | why |", "|---|---|---|"]
+    for what, rule, why in ALSA_NORMALISATION:
+        out.append("| %s | %s | %s |" % (what, rule, why))
+    return "\n".join(out)
+
+
+def _modarg(args, key):
+    """Value of key= in the replayer's own (unquoted) module arguments."""
+    for w in args.split():
+        k, _, v = w.partition("=")
+        if k == key:
+            return v
+    return None
+
+
+# ---------------------------------------------------------------------------
+# --alsa-sim: every pipe sink of the daemon script was replaced by
+# module-alsa-sink on a simulated card (replay.py).  These rules apply ONLY
+# to the GET_SINK_INFO(_LIST) entry of a replaced sink, the
+# GET_SOURCE_INFO(_LIST) entry of its monitor, the GET_MODULE_INFO(_LIST)
+# entry of its module, and the configured device latency in the replies /
+# events of streams created on (or moved to) them.  Every other field of
+# those entries, and everything else, is compared as in the normal mode.
+# Validated by replaying with --alsa-sim against Debian's PulseAudio (whose
+# module-alsa-sink runs on the same simulated card).
+SINK_HW_VOLUME_CTRL, SINK_HARDWARE, SINK_HW_MUTE_CTRL, SINK_DECIBEL_VOLUME, SINK_DYNAMIC_LATENCY = \
+    0x1, 0x4, 0x10, 0x20, 0x80
+SOURCE_DYNAMIC_LATENCY = 0x40
+# largest configured device latency accepted (PulseAudio's timer-scheduled
+# ALSA devices default to a 2 s buffer)
+ALSA_MAX_CONFIGURED_USEC = 2000000
+# properties an ALSA sink has on top of the pipe sink's: exact values, or None = any
+ALSA_EXTRA_PROPS = {"device.api": "alsa", "device.class": "sound", "device.access_mode": None,
+                    "device.buffering.buffer_size": None, "device.buffering.fragment_size": None}
+ALSA_EXTRA_PREFIXES = ("alsa.",)
+ALSA_REQUIRED_PROPS = ("device.api", "device.class")
+ALSA_PIPE_DRIVER = ("module-pipe-sink.c", "module-alsa-sink.c")
+ALSA_PIPE_MODULE = ("module-pipe-sink", "module-alsa-sink", "ALSA Sink")
+
+ALSA_NORMALISATION = [
+    ("Which entries", "only the replaced sink's GET_SINK_INFO(_LIST) entry, its monitor's GET_SOURCE_INFO(_LIST) "
+     "entry, its module's GET_MODULE_INFO(_LIST) entry, and configured_sink_usec / configured_source_usec of "
+     "streams created on or moved to them; fields not named below are compared exactly",
+     "the substitution changes the device behind one sink; stream replies, buffer attributes, REQUESTs, "
+     "events and errors must not change"),
+    ("Module entry name, argument, module.description",
+     "name must be %s (recorded %s); argument must be exactly the module-alsa-sink arguments the replayer "
+     "wrote (device=, sink_name=, format=, rate=, channels=, channel_map= and sink_properties= taken from "
+     "the pipe sink's); module.description must be \"%s\"" % (ALSA_PIPE_MODULE[1], ALSA_PIPE_MODULE[0],
+                                                                ALSA_PIPE_MODULE[2]),
+     "another module was loaded, with the replayer's arguments; \"%s\" is what PulseAudio 16.1 reports"
+     % ALSA_PIPE_MODULE[2]),
+    ("Sink and monitor driver", "must be %s (recorded %s)" % ALSA_PIPE_DRIVER[::-1],
+     "the driver names the module that made the device"),
+    ("Sink flags", "HARDWARE must be set; DYNAMIC_LATENCY, HW_VOLUME_CTRL, HW_MUTE_CTRL free; "
+     "DECIBEL_VOLUME free only when HW_VOLUME_CTRL is set; the other bits exact",
+     "an ALSA sink is hardware; dynamic latency follows its scheduling (timer-based or period wake-ups: "
+     "PulseAudio uses period wake-ups on the simulated card), hardware volume/mute follow the mixer"),
+    ("Monitor source flags", "DYNAMIC_LATENCY free; the other bits exact",
+     "a monitor's latency follows its sink's scheduling"),
+    ("Sink base_volume, n_volume_steps", "type only when the sink has HW_VOLUME_CTRL, else exact (the "
+     "replayer's simulated PCM has no mixer, so both servers use software volume as the pipe sink does)",
+     "a hardware mixer has its own steps and 0 dB point"),
+    ("Sink proplist", "the pipe sink's keys with their values, except device.string = the ALSA device name "
+     "(not the FIFO path); device.api = \"alsa\" and device.class = \"sound\" required; "
+     "device.access_mode, device.buffering.buffer_size / fragment_size and alsa.* allowed with any value; "
+     "nothing else may be added",
+     "the ALSA sink describes its device; PulseAudio adds alsa.* card/PCM details, not every server has them"),
+    ("configured_latency_usec (sink, monitor); configured_sink_usec / configured_source_usec (streams on them)",
+     "1..%d usec; exactly 0 where the recording has 0 (a suspended device)" % ALSA_MAX_CONFIGURED_USEC,
+     "the device's own buffer geometry (pipe sink: 23 ms of FIFO; PulseAudio's ALSA sink on the simulated "
+     "card: its 100 ms buffer; pulsecompat: its 25 ms fill)"),
+    ("latency_usec (sink, monitor)", "0..(the reported configured latency + %d) usec" % TOL_LATENCY_USEC,
+     "where the query landed in the device's buffer, as for the null sinks' long blocks"),
+    ("Played audio", "the simulated card's raw output (appended across reopens) replaces the FIFO output in "
+     "the 'Pipe sink output' rule, unchanged",
+     "the card plays in real time like the pipe sink with use_system_clock_for_timing"),
+]
+
+
+class AlsaSim:
+    """--alsa-sim: the replaced pipe sinks, as (sink name, recorded pipe-sink
+    arguments, module-alsa-sink arguments)."""
+
+    def __init__(self, subst):
+        self.sinks = {name: new for name, _, new in subst}
+        self.sources = {name + ".monitor": name for name, _, _ in subst}
+        self.modules = {old.strip(): new for _, old, new in subst}
+        self.sinks_device = {name: _modarg(new, "device") for name, _, new in subst}
+        self.names = set(self.sinks) | set(self.sources)
 
 
 def _short(v, n=120):
@@ -570,7 +666,9 @@ class Env:
 
 
 class Comparer:
-    def __init__(self, exp, act, env, mapper=None, pipe=None, pcm_found=None):
+    def __init__(self, exp, act, env, mapper=None, pipe=None, pcm_found=None, alsa=None):
+        self.alsa = alsa            # AlsaSim in --alsa-sim mode, else None
+        self._alsa_ent = {}         # entries of the packet being compared that stand for a replaced sink
         self.E = exp
         self.A = act
         self.env = env
@@ -596,6 +694,10 @@ class Comparer:
             if a != self.env.user:
                 self.diff(key, fe, path, "expected the server's user %s, got %s" % (_short(self.env.user), _short(a)))
             return
+        if self._alsa_ent and name:
+            ent = self._alsa_ent.get(name[:-len(bn)].rstrip("."))
+            if ent is not None and self.alsa_value(ent, bn, t, e, a, path, fe, key):
+                return
         if ctx == "REPLY(AUTH)" and bn == "version" and isinstance(e, int) and isinstance(a, int) \
                 and conn in self.E.conns and self.E.conns[conn].shm_refused:
             e, a = e & 0xFFFF, a & 0xFFFF
@@ -646,6 +748,117 @@ class Comparer:
         if e != a:
             self.diff(key, fe, path, "expected %s, got %s" % (_short(e), _short(a)))
 
+    # -- --alsa-sim: the substituted sink, its monitor and its module --
+    def alsa_entries(self, ctx, ef, af):
+        """Entries of this packet ("" or "[N]") that stand for a replaced pipe
+        sink: prefix -> (role, info), role sink / source / module / stream."""
+        def fields(fl):
+            out = {}
+            for x in fl:
+                if len(x) > 2 and isinstance(x[2], str):
+                    bn = base_name(x[2])
+                    out.setdefault(x[2][:-len(bn)].rstrip("."), {})[bn] = x[1]
+            return out
+        fe_, fa_ = fields(ef), fields(af)
+        ents = {}
+        for pre, v in fe_.items():
+            act = fa_.get(pre, {})
+            name = v.get("name")
+            if ctx in ("REPLY(GET_SINK_INFO)", "REPLY(GET_SINK_INFO_LIST)") and name in self.alsa.sinks:
+                ents[pre] = ("sink", act)
+            elif ctx in ("REPLY(GET_SOURCE_INFO)", "REPLY(GET_SOURCE_INFO_LIST)") and name in self.alsa.sources:
+                ents[pre] = ("source", act)
+            elif ctx in ("REPLY(GET_MODULE_INFO)", "REPLY(GET_MODULE_INFO_LIST)") and name == ALSA_PIPE_MODULE[0] \
+                    and isinstance(v.get("argument"), str) and v["argument"].strip() in self.alsa.modules:
+                ents[pre] = ("module", self.alsa.modules[v["argument"].strip()])
+            elif (v.get("sink_name") in self.alsa.names or v.get("source_name") in self.alsa.names) \
+                    and ("configured_sink_usec" in v or "configured_source_usec" in v):
+                ents[pre] = ("stream", act)
+        return ents
+
+    def alsa_value(self, ent, bn, t, e, a, path, fe, key):
+        """The ALSA substitution rules (ALSA_NORMALISATION); True when the
+        field was compared here."""
+        role, info = ent
+        bad = lambda msg: self.diff(key, fe, path, "%s (ALSA substitution rule)" % msg)   # noqa: E731
+        if role == "module":
+            if bn == "name":
+                if a != ALSA_PIPE_MODULE[1]:
+                    bad("expected %s (replacing %s), got %s" % (ALSA_PIPE_MODULE[1], _short(e), _short(a)))
+                return True
+            if bn == "argument":
+                if a != info:
+                    bad("expected the replayer's arguments %s, got %s" % (_short(info), _short(a)))
+                return True
+            if bn == "proplist" and isinstance(e, dict) and isinstance(a, dict) and "module.description" in e:
+                if a.get("module.description") != ALSA_PIPE_MODULE[2]:
+                    bad("module.description: expected %s, got %s" % (_short(ALSA_PIPE_MODULE[2]),
+                                                                     _short(a.get("module.description"))))
+                    return True
+                e = dict(e, **{"module.description": ALSA_PIPE_MODULE[2]})
+                self.compare_value("", None, t, e, a, path, fe, key, fe.conn)
+                return True
+            return False
+        if bn in ("configured_latency_usec", "configured_sink_usec", "configured_source_usec") \
+                and role in ("sink", "source", "stream"):
+            if e == 0:
+                if a != 0:
+                    bad("expected 0 (suspended device), got %s" % _short(a))
+            elif not isinstance(a, int) or not 0 < a <= ALSA_MAX_CONFIGURED_USEC:
+                bad("expected 1..%d (the device's configured latency), got %s" % (ALSA_MAX_CONFIGURED_USEC, _short(a)))
+            return True
+        if role == "stream":
+            return False
+        if bn == "latency_usec":
+            cfg = info.get("configured_latency_usec")
+            hi = (cfg if isinstance(cfg, int) else 0) + TOL_LATENCY_USEC
+            if not isinstance(a, int) or not 0 <= a <= hi:
+                bad("expected 0..%d (configured latency %s + %d), got %s" % (hi, cfg, TOL_LATENCY_USEC, _short(a)))
+            return True
+        if bn == "driver" and e == ALSA_PIPE_DRIVER[0]:
+            if a != ALSA_PIPE_DRIVER[1]:
+                bad("expected %s (replacing %s), got %s" % (_short(ALSA_PIPE_DRIVER[1]), _short(e), _short(a)))
+            return True
+        if bn == "flags" and isinstance(e, int) and isinstance(a, int):
+            if role == "sink":
+                free = SINK_DYNAMIC_LATENCY | SINK_HW_VOLUME_CTRL | SINK_HW_MUTE_CTRL
+                if a & SINK_HW_VOLUME_CTRL:
+                    free |= SINK_DECIBEL_VOLUME
+                if not a & SINK_HARDWARE or (e | SINK_HARDWARE) & ~free != a & ~free:
+                    bad("expected 0x%x with HARDWARE set (free: 0x%x), got 0x%x" % (e | SINK_HARDWARE, free, a))
+            elif (e & ~SOURCE_DYNAMIC_LATENCY) != (a & ~SOURCE_DYNAMIC_LATENCY):
+                bad("expected 0x%x (DYNAMIC_LATENCY free), got 0x%x" % (e, a))
+            return True
+        if bn in ("base_volume", "n_volume_steps") and role == "sink":
+            fl = info.get("flags")
+            if isinstance(fl, int) and fl & SINK_HW_VOLUME_CTRL:
+                return True     # type compared by the caller
+            return False
+        if bn == "proplist" and role == "sink" and isinstance(e, dict) and isinstance(a, dict):
+            e = dict(e)
+            if "device.string" in e:
+                want = self.alsa.sinks_device.get(info.get("name"))
+                e["device.string"] = want if want is not None else a.get("device.string")
+            for k in ALSA_REQUIRED_PROPS:
+                if k not in a:
+                    bad("%s missing (expected %s)" % (k, _short(ALSA_EXTRA_PROPS[k])))
+                    return True
+            for k in list(a):
+                if k in e:
+                    continue
+                if k in ALSA_EXTRA_PROPS:
+                    want = ALSA_EXTRA_PROPS[k]
+                    if want is not None and a[k] != want:
+                        bad("%s: expected %s, got %s" % (k, _short(want), _short(a[k])))
+                        return True
+                elif not k.startswith(ALSA_EXTRA_PREFIXES):
+                    bad("%s: unexpected (got %s)" % (k, _short(a[k])))
+                    return True
+                e[k] = a[k]
+            self.compare_value("", None, t, e, a, path, fe, key, fe.conn)
+            return True
+        return False
+
     def compare_fields(self, fe, fa, key):
         ctx = fe.ctx
         ef, af = fe.d.get("fields") or [], fa.d.get("fields") or []
@@ -659,6 +872,7 @@ class Comparer:
         for x in ef:
             if len(x) > 2 and isinstance(x[2], str) and x[2].endswith("configured_latency_usec"):
                 self._cfg_lat[x[2][:-len("configured_latency_usec")].rstrip(".")] = x[1]
+        self._alsa_ent = self.alsa_entries(ctx, ef, af) if self.alsa is not None else {}
         for i in range(min(len(ef), len(af))):
             x, y = ef[i], af[i]
             name = x[2] if len(x) > 2 else None
@@ -911,16 +1125,17 @@ class Comparer:
         ke = re_.get("checks") or {}
         ka = self.pipe
         key = (1 << 40, 0)
+        src = ka.get("source", "the FIFO output")      # --alsa-sim: the simulated card's output file
         if ke.get("pcm_bit_exact_found") is not None and ke.get("pcm_bit_exact_found") != ka.get("pcm_bit_exact_found"):
-            self.diff(key, None, "pipe sink", "played PCM found bit-exact in the FIFO output: expected %s, got %s "
-                      "(%d bytes read from the FIFO)" % (ke.get("pcm_bit_exact_found"), ka.get("pcm_bit_exact_found"),
-                                                          ka.get("pipe_bytes", 0)), conn=None)
+            self.diff(key, None, "pipe sink", "played PCM found bit-exact in %s: expected %s, got %s "
+                      "(%d bytes read)" % (src, ke.get("pcm_bit_exact_found"), ka.get("pcm_bit_exact_found"),
+                                           ka.get("pipe_bytes", 0)), conn=None)
         be, ba = ke.get("pipe_nonsilent_4k_blocks"), ka.get("pipe_nonsilent_4k_blocks")
         if be is not None and ba is not None:
             tol = max(TOL_PIPE_BLOCKS_ABS, TOL_PIPE_BLOCKS_REL * be)
             if abs(ba - be) > tol:
-                self.diff(key, None, "pipe sink", "non-silent 4 KiB blocks in the FIFO output: expected %d, got %d "
-                          "(tolerance %d)" % (be, ba, tol), conn=None)
+                self.diff(key, None, "pipe sink", "non-silent 4 KiB blocks in %s: expected %d, got %d "
+                          "(tolerance %d)" % (src, be, ba, tol), conn=None)
 
     def run(self):
         for num in sorted(self.E.conns):

@@ -4,6 +4,9 @@
     replay.py --server PATH [--expected-failures FILE] [--only NAME,...] [-v]
     replay.py --reference          (= --server /usr/bin/pulseaudio, no expected failures)
     replay.py --normalisation      (print the normalisation table, Markdown)
+    replay.py --server PATH --alsa-sim --simhw-lib DIR
+                                   (pipe sinks replaced by module-alsa-sink on the
+                                    simulated card of compat-tests/simhw; README.md)
 
 Each session in sessions/ (NAME.jsonl, format in sessions/FORMAT.md) was
 recorded between real libpulse 16.1 clients and Debian's PulseAudio 16.1.
@@ -63,6 +66,8 @@ import pacompare as C  # noqa: E402
 DEFAULT_SESSIONS = os.path.join(HERE, "sessions")
 DEFAULT_XFAIL = os.path.join(HERE, "expected-failures.txt")
 REFERENCE_SERVER = "/usr/bin/pulseaudio"
+DEFAULT_SIMHW_CONF = os.path.join(os.path.dirname(HERE), "compat-tests", "simhw", "simhw.conf")
+SIMHW_PLUGIN = "libasound_module_pcm_simhw.so"
 
 # The command line the recorder used, with shm disabled (our server does not
 # offer shm; PulseAudio with --disable-shm=yes declines it the same way).
@@ -372,6 +377,126 @@ def analyse_pipe(data, pcms, want_pcm):
 
 
 # ---------------------------------------------------------------------------
+# --alsa-sim: the pipe sink replaced by an ALSA sink on the simulated card
+#
+# Every `load-module module-pipe-sink ARGS` of the daemon script becomes
+# `load-module module-alsa-sink device=conformance_simN sink_name=<the pipe
+# sink's name> format= rate= channels= [channel_map=] [sink_properties=]`,
+# where conformance_simN is a simhw PCM (compat-tests/simhw) defined in a
+# generated ALSA config that includes simhw.conf: fixed to the pipe sink's
+# sample spec, writing what it "played" as raw frames appended across
+# reopens (suspend/resume) to $SIMHW_OUT/simN-play.raw, which is analysed
+# instead of the FIFO.
+
+# the pipe sink's format names (PulseAudio's sample-format names and
+# aliases) -> the ALSA formats simhw accepts
+SIM_FORMATS = {"s16le": "S16_LE", "s16": "S16_LE", "s16ne": "S16_LE",
+               "s32le": "S32_LE", "s32": "S32_LE", "s32ne": "S32_LE",
+               "float32le": "FLOAT_LE", "float32": "FLOAT_LE", "float32ne": "FLOAT_LE", "float": "FLOAT_LE"}
+SIM_RATES = (44100, 48000, 96000)
+PIPE_DEFAULTS = {"sink_name": "fifo_output", "format": "s16le", "rate": "44100", "channels": "2"}
+
+
+def parse_modargs(text):
+    """PulseAudio module arguments: key=value, values optionally quoted with
+    ' or " (a backslash escapes the next character inside quotes).  Returns a
+    list of (key, value); raises ValueError on malformed input."""
+    out = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            return out
+        j = i
+        while j < n and text[j] != "=" and not text[j].isspace():
+            j += 1
+        if j >= n or text[j] != "=" or j == i:
+            raise ValueError("expected key=value at %r" % text[i:i + 30])
+        key = text[i:j]
+        i = j + 1
+        val = []
+        if i < n and text[i] in "'\"":
+            q = text[i]
+            i += 1
+            while i < n and text[i] != q:
+                if text[i] == "\\" and i + 1 < n:
+                    i += 1
+                val.append(text[i])
+                i += 1
+            if i >= n:
+                raise ValueError("unterminated quote in %r" % text)
+            i += 1
+        else:
+            while i < n and not text[i].isspace():
+                val.append(text[i])
+                i += 1
+        out.append((key, "".join(val)))
+
+
+def quote_modarg(v):
+    if v and not any(c.isspace() or c in "'\"\\" for c in v):
+        return v
+    return '"%s"' % v.replace("\\", "\\\\").replace('"', '\\"')
+
+
+class AlsaSubst:
+    """One pipe sink replaced by an ALSA sink on a simhw PCM."""
+
+    def __init__(self, num, pipe_text, pipe_args, out_dir):
+        self.pipe_args = pipe_text.strip()     # as recorded (GET_MODULE_INFO argument)
+        a = dict(PIPE_DEFAULTS)
+        a.update(pipe_args)
+        self.sink_name = a["sink_name"]
+        self.pcm = "conformance_sim%d" % num
+        self.format = a["format"]
+        fmt = SIM_FORMATS.get(self.format.lower())
+        if fmt is None:
+            raise ReplayError("--alsa-sim: pipe sink format %r cannot be simulated (simhw takes S16_LE, S32_LE, "
+                              "FLOAT_LE)" % self.format)
+        try:
+            self.rate, self.channels = int(a["rate"]), int(a["channels"])
+        except ValueError:
+            raise ReplayError("--alsa-sim: pipe sink rate/channels %r/%r are not numbers" % (a["rate"], a["channels"]))
+        if self.rate not in SIM_RATES or not 1 <= self.channels <= 8:
+            raise ReplayError("--alsa-sim: pipe sink rate %d / %d channels cannot be simulated (simhw: %s Hz, 1..8 "
+                              "channels)" % (self.rate, self.channels, "/".join(map(str, SIM_RATES))))
+        self.alsa_format = fmt
+        self.out = os.path.join(out_dir, "sim%d-play.raw" % num)
+        self.events = os.path.join(out_dir, "sim%d-events.log" % num)
+        args = [("device", self.pcm), ("sink_name", self.sink_name), ("format", self.format),
+                ("rate", str(self.rate)), ("channels", str(self.channels))]
+        for k in ("channel_map", "sink_properties"):
+            if k in pipe_args:
+                args.append((k, pipe_args[k]))
+        self.args = " ".join("%s=%s" % (k, quote_modarg(v)) for k, v in args)
+
+    def pcm_conf(self):
+        return ("pcm.%s {\n    type simhw\n    file \"%s\"\n    file_format \"raw\"\n    events \"%s\"\n"
+                "    rate %d\n    channels %d\n    format \"%s\"\n    granularity 1\n"
+                "    hint { show on description \"conformance replay: %s\" }\n}\n"
+                % (self.pcm, self.out, self.events, self.rate, self.channels, self.alsa_format,
+                   re.sub(r"[^A-Za-z0-9_.-]", "_", self.sink_name)))
+
+
+def alsa_substitute(script, out_dir):
+    """The daemon script with every module-pipe-sink replaced by
+    module-alsa-sink on a simhw PCM; returns (script, [AlsaSubst])."""
+    subst = []
+
+    def repl(m):
+        try:
+            pa = dict(parse_modargs(m.group(2)))
+        except ValueError as e:
+            raise ReplayError("--alsa-sim: cannot parse the pipe sink's arguments: %s" % e)
+        s = AlsaSubst(len(subst), m.group(2), pa, out_dir)
+        subst.append(s)
+        return "%sload-module module-alsa-sink %s" % (m.group(1), s.args)
+    script = re.sub(r"^(\s*)load-module\s+module-pipe-sink\b(.*)$", repl, script, flags=re.M)
+    return script, subst
+
+
+# ---------------------------------------------------------------------------
 # One replay
 
 class Replay:
@@ -387,6 +512,7 @@ class Replay:
         self.problems = []          # (key, message): server exits etc.
         self.proc = None
         self.fifo = None
+        self.alsa_subst = []        # --alsa-sim: the replaced pipe sinks (AlsaSubst)
         self.tmp = None
         self.given_up = set()       # (conn, tag) answers we stopped waiting for
         self.reply_timeout = opts.reply_timeout
@@ -417,6 +543,18 @@ class Replay:
         with open(os.path.join(sdir, script_rel), encoding="utf-8") as f:
             script = f.read().replace(nsroot, self.tmp)
         self.script = os.path.join(self.tmp, os.path.basename(script_rel))
+        if self.opts.alsa_sim:
+            # the pipe sink becomes an ALSA sink on the simulated card; its
+            # ALSA config includes simhw.conf and adds one PCM per sink
+            sim_out = os.path.join(self.tmp, "simhw")
+            os.makedirs(sim_out, mode=0o700, exist_ok=True)
+            script, self.alsa_subst = alsa_substitute(script, sim_out)
+            alsa = os.path.join(self.tmp, "asound-simhw.conf")
+            with open(alsa, "w") as f:
+                f.write("# generated by replay.py --alsa-sim: the simulated card plus one PCM per replaced "
+                        "pipe sink\n<%s>\n" % self.opts.simhw_conf)
+                for sub in self.alsa_subst:
+                    f.write(sub.pcm_conf())
         with open(self.script, "w", encoding="utf-8") as f:
             f.write(script)
         # pipe sink FIFO: relative file= names live in the runtime dir
@@ -432,6 +570,9 @@ class Replay:
         self.env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": home, "XDG_RUNTIME_DIR": run,
                     "PULSE_RUNTIME_PATH": prt, "ALSA_CONFIG_PATH": alsa, "LC_ALL": "C", "LANG": "C",
                     "USER": pw.pw_name, "LOGNAME": pw.pw_name}
+        if self.opts.alsa_sim:
+            self.env["SIMHW_LIB"] = self.opts.simhw_lib
+            self.env["SIMHW_OUT"] = sim_out
         for kv in self.opts.server_env or []:
             k, _, v = kv.partition("=")
             self.env[k] = v
@@ -458,6 +599,8 @@ class Replay:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.log.closed:
+            return
         # anything the server left behind in the process group we created for
         # it (start_new_session: the group id is the server's pid)
         try:
@@ -664,11 +807,24 @@ class Replay:
             self.problems.append(((0, -2), None, None, "the server exited during the session (%s)%s" % (
                 exit_text(self.proc.returncode), self.log_tail())))
         pipe = None
+        want_pcm = (self.rec.result or {}).get("checks", {}).get("pcm_bit_exact_found") is not None
         if self.fifo is not None:
             self.fifo.stop.set()
             self.fifo.join(2)
-            want_pcm = (self.rec.result or {}).get("checks", {}).get("pcm_bit_exact_found") is not None
             pipe = analyse_pipe(bytes(self.fifo.data), pcms, want_pcm)
+        elif self.alsa_subst:
+            # what the simulated card played (raw frames, appended across
+            # reopens) stands for what the FIFO would have carried; the card
+            # writes frames when its pointer passes them, so stop the server
+            # first (closing the PCM writes out what was played up to then)
+            self.stop_server()
+            try:
+                with open(self.alsa_subst[0].out, "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                data = b""
+            pipe = analyse_pipe(data, pcms, want_pcm)
+            pipe["source"] = "the simulated card's output %s" % os.path.basename(self.alsa_subst[0].out)
         return pipe
 
     def start_server_and_clock(self):
@@ -810,7 +966,8 @@ def replay_one(path, server, opts):
         env = C.Env(os.getuid(), os.getgid(), rp.user, rp.nsroot, rp.tmp,
                     (rec.header.get("environment") or {}).get("hostname"), socket.gethostname(),
                     (rec.header.get("environment") or {}).get("machine_id"), machine_id())
-        cmp = C.Comparer(exp, act, env, mapper=rp.mapper, pipe=pipe)
+        alsa = C.AlsaSim([(x.sink_name, x.pipe_args, x.args) for x in rp.alsa_subst]) if rp.alsa_subst else None
+        cmp = C.Comparer(exp, act, env, mapper=rp.mapper, pipe=pipe, alsa=alsa)
         diffs = cmp.run()
         for key, line, conn, msg in rp.problems:
             diffs.insert(0, C.Diff(key, line, conn, "", "", msg))
@@ -860,10 +1017,27 @@ def main(argv=None):
     ap.add_argument("--max-gap", type=float, default=MAX_GAP)
     ap.add_argument("--repeat", type=int, default=1, help="replay each session N times (flakiness hunting)")
     ap.add_argument("--normalisation", action="store_true", help="print the normalisation table and exit")
+    ap.add_argument("--alsa-sim", action="store_true",
+                    help="replace every pipe sink of the daemon script by module-alsa-sink on a simulated card "
+                         "(compat-tests/simhw) and check what the card played instead of the FIFO")
+    ap.add_argument("--simhw-lib", metavar="DIR",
+                    help="--alsa-sim: directory of the built libasound_module_pcm_simhw.so (env SIMHW_LIB)")
+    ap.add_argument("--simhw-conf", metavar="FILE", default=DEFAULT_SIMHW_CONF,
+                    help="--alsa-sim: the simulated card's ALSA config (default: %(default)s)")
     a = ap.parse_args(argv)
     if a.normalisation:
-        print(C.normalisation_markdown())
+        print(C.normalisation_markdown(alsa_sim=a.alsa_sim))
         return 0
+    if a.alsa_sim:
+        a.simhw_lib = os.path.abspath(a.simhw_lib or os.environ.get("SIMHW_LIB") or "")
+        if not os.path.isfile(os.path.join(a.simhw_lib, SIMHW_PLUGIN)):
+            print("conformance: --alsa-sim needs --simhw-lib DIR (or SIMHW_LIB) naming the directory of the built "
+                  "%s (not found in %s)" % (SIMHW_PLUGIN, a.simhw_lib), file=sys.stderr)
+            return 2
+        a.simhw_conf = os.path.abspath(a.simhw_conf)
+        if not os.path.isfile(a.simhw_conf):
+            print("conformance: simulated card config %s not found" % a.simhw_conf, file=sys.stderr)
+            return 2
     server = a.server or a.server_pos or os.environ.get("CONFORMANCE_SERVER")
     xfail_path = a.expected_failures
     if a.reference:

@@ -1,6 +1,8 @@
 #!/bin/sh
 # run-conformance SERVER_BINARY [replay.py options...]
 # run-conformance --reference [replay.py options...]
+# run-conformance SERVER_BINARY --alsa-sim --simhw-lib DIR [--simhw-conf FILE]
+#     (pipe sinks replaced by module-alsa-sink on the simulated card)
 #
 # Entry point for meson: replays every recorded session in sessions/ against
 # SERVER_BINARY (started with pulseaudio's command line in a private temp

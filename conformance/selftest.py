@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Tests of the conformance tooling itself (not of the server).
 
-    selftest.py [--server /usr/bin/pulseaudio]
+    selftest.py [--server /usr/bin/pulseaudio] [--simhw-lib DIR]
 
 A replayer that passes everything proves nothing, so this checks that it
 fails where it must: recorded sessions are mutated (a string in a reply, an
@@ -165,11 +165,108 @@ def offline_checks(tmp):
     T.check("fuzz seeds: files hold the packet payload (u32 command, u32 tag, ...)", ok)
 
 
+PIPE_ARGS = ("sink_name=pipe file=pipe.fifo format=s16le rate=44100 channels=2 use_system_clock_for_timing=yes "
+             "sink_properties=device.description=Pipe")
+ALSA_ARGS = "device=conformance_sim0 sink_name=pipe format=s16le rate=44100 channels=2 " \
+    "sink_properties=device.description=Pipe"
+
+
+def alsa_rule(role, info, bn, t, e, a, reply_to="GET_SINK_INFO_LIST"):
+    """Diffs (strings) from one field under the ALSA substitution rules, or None if not handled there."""
+    sess = pacompare.Session([])
+    cmp = pacompare.Comparer(sess, sess, pacompare.Env(0, 0, "u", "/srv/pa-corpus", "/tmp/x", None, None, None, None),
+                             alsa=pacompare.AlsaSim([("pipe", PIPE_ARGS, ALSA_ARGS)]))
+    fe = pacompare.Frame(1, 0, {"conn": 1, "dir": "s2c", "decoded": {
+        "kind": "packet", "command": "REPLY", "reply_to": reply_to, "tag": 2, "fields": []}})
+    cmp._alsa_ent = {"": (role, info)}
+    if not cmp.alsa_value((role, info), bn, t, e, a, bn, fe, (1, 1)):
+        return None
+    return [d.msg for d in cmp.diffs]
+
+
+def offline_alsa_checks():
+    # the substitution of the daemon script
+    with open(os.path.join(SESSIONS, "daemon", "corpus.pa"), encoding="utf-8") as f:
+        script, subst = replay.alsa_substitute(f.read(), "/tmp/x")
+    T.check("alsa-sim: the pipe sink line becomes module-alsa-sink with its name, spec and properties",
+            len(subst) == 1 and "load-module module-alsa-sink " + ALSA_ARGS in script and "module-pipe-sink" not in
+            script and subst[0].pipe_args == PIPE_ARGS, script)
+    T.check("alsa-sim: the simulated PCM is fixed to the pipe sink's spec and appends raw frames",
+            all(x in subst[0].pcm_conf() for x in ('file_format "raw"', "rate 44100", "channels 2", '"S16_LE"')))
+    T.check("alsa-sim: module arguments with quotes are parsed",
+            replay.parse_modargs("a=1 b='x y' c=\"p=q r\" d=") == [("a", "1"), ("b", "x y"), ("c", "p=q r"), ("d", "")])
+    try:
+        replay.alsa_substitute("load-module module-pipe-sink format=u8\n", "/tmp/x")
+        ok = False
+    except replay.ReplayError as e:
+        ok = "cannot be simulated" in str(e)
+    T.check("alsa-sim: a format the simulated card lacks is a clear error", ok)
+    # the rules: what they accept and what they still reject
+    snk = {"name": "pipe", "flags": 0xa6, "configured_latency_usec": 25000}
+    T.check("alsa rule: sink flags + HARDWARE, DYNAMIC_LATENCY free", alsa_rule("sink", snk, "flags", "u32", 0xa2, 0xa6) == []
+            and alsa_rule("sink", snk, "flags", "u32", 0xa2, 0x26) == []
+            and alsa_rule("sink", snk, "flags", "u32", 0xa2, 0x37) == [])
+    T.check("alsa rule: sink flags without HARDWARE or with another bit fail",
+            len(alsa_rule("sink", snk, "flags", "u32", 0xa2, 0xa2)) == 1
+            and len(alsa_rule("sink", snk, "flags", "u32", 0xa2, 0xae)) == 1
+            and len(alsa_rule("sink", snk, "flags", "u32", 0xa2, 0x86)) == 1)
+    T.check("alsa rule: monitor flags: only DYNAMIC_LATENCY free", alsa_rule("source", {}, "flags", "u32", 0x62, 0x22) == []
+            and len(alsa_rule("source", {}, "flags", "u32", 0x62, 0x66)) == 1)
+    T.check("alsa rule: driver must be module-alsa-sink.c",
+            alsa_rule("sink", snk, "driver", "string", "module-pipe-sink.c", "module-alsa-sink.c") == []
+            and len(alsa_rule("sink", snk, "driver", "string", "module-pipe-sink.c", "module-pipe-sink.c")) == 1)
+    pe = {"device.string": "/srv/pa-corpus/run/pulse/pipe.fifo", "device.description": "Pipe",
+          "device.icon_name": "audio-card"}
+    ours = {"device.description": "Pipe", "device.string": "conformance_sim0", "device.api": "alsa",
+            "device.class": "sound", "device.access_mode": "mmap", "device.icon_name": "audio-card",
+            "device.buffering.buffer_size": "352800", "device.buffering.fragment_size": "704"}
+    pa = dict(ours, **{"alsa.name": "conformance_sim0", "alsa.resolution_bits": "16"})
+    T.check("alsa rule: the ALSA sink's proplists (ours, PulseAudio's with alsa.*) pass",
+            alsa_rule("sink", snk, "proplist", "proplist", pe, ours) == []
+            and alsa_rule("sink", snk, "proplist", "proplist", pe, pa) == [])
+    bad = [dict(ours, **{"foo.bar": "1"}), dict(ours, **{"device.string": "card0"}),
+           dict(ours, **{"device.description": "X"}), dict(ours, **{"device.api": "oss"}),
+           {k: v for k, v in ours.items() if k != "device.api"},
+           {k: v for k, v in ours.items() if k != "device.icon_name"}]
+    T.check("alsa rule: an added key, another device.string / description / api, a missing key fail",
+            all(len(alsa_rule("sink", snk, "proplist", "proplist", pe, b) or []) == 1 for b in bad))
+    T.check("alsa rule: configured latency 1..2 s, 0 only where recorded 0",
+            alsa_rule("sink", snk, "configured_latency_usec", "usec", 23219, 25000) == []
+            and alsa_rule("sink", snk, "configured_latency_usec", "usec", 0, 0) == []
+            and len(alsa_rule("sink", snk, "configured_latency_usec", "usec", 23219, 0)) == 1
+            and len(alsa_rule("sink", snk, "configured_latency_usec", "usec", 0, 25000)) == 1
+            and len(alsa_rule("stream", {}, "configured_sink_usec", "usec", 23219, 3000000)) == 1)
+    T.check("alsa rule: latency within the configured latency + tolerance",
+            alsa_rule("sink", snk, "latency_usec", "usec", 16000, 120000) == []
+            and len(alsa_rule("sink", snk, "latency_usec", "usec", 16000, 130000)) == 1)
+    T.check("alsa rule: module name, argument and description",
+            alsa_rule("module", ALSA_ARGS, "argument", "string", PIPE_ARGS, ALSA_ARGS) == []
+            and len(alsa_rule("module", ALSA_ARGS, "argument", "string", PIPE_ARGS, ALSA_ARGS + " tsched=0")) == 1
+            and len(alsa_rule("module", ALSA_ARGS, "name", "string", "module-pipe-sink", "module-null-sink")) == 1
+            and len(alsa_rule("module", ALSA_ARGS, "proplist", "proplist", {"module.description": "UNIX pipe sink"},
+                              {"module.description": "Pipe"})) == 1)
+    T.check("alsa rule: other fields of the replaced sink are not relaxed",
+            alsa_rule("sink", snk, "description", "string", "Pipe", "Pipe") is None
+            and alsa_rule("sink", snk, "volume", "cvolume", [65536], [65536]) is None
+            and alsa_rule("sink", snk, "base_volume", "volume", 65536, 65536) is None
+            and alsa_rule("stream", {}, "tlength", "u32", 1, 1) is None)
+    sess = pacompare.Session([])
+    cmp = pacompare.Comparer(sess, sess, None, alsa=pacompare.AlsaSim([("pipe", PIPE_ARGS, ALSA_ARGS)]))
+    ents = cmp.alsa_entries("REPLY(GET_SINK_INFO_LIST)", [["string", "null1", "[0].name"], ["string", "pipe", "[1].name"]],
+                            [["string", "null1", "[0].name"], ["string", "pipe", "[1].name"]])
+    ents2 = cmp.alsa_entries("REPLY(GET_SOURCE_INFO_LIST)", [["string", "pipe", "[0].name"],
+                                                               ["string", "pipe.monitor", "[1].name"]], [])
+    T.check("alsa rule: only the replaced sink's entry and its monitor's are selected",
+            list(ents) == ["[1]"] and ents["[1]"][0] == "sink" and list(ents2) == ["[1]"], "%s %s" % (ents, ents2))
+
+
 def docs_checks():
     with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     T.check("README.md carries the current normalisation table (replay.py --normalisation)",
             pacompare.normalisation_markdown() in readme)
+    T.check("README.md carries the ALSA substitution rules (replay.py --alsa-sim --normalisation)",
+            pacompare.alsa_normalisation_markdown() in readme)
 
 
 def server_checks(tmp, server):
@@ -251,17 +348,53 @@ def server_checks(tmp, server):
             "expected REPLY(GET_SERVER_INFO), got ERROR(GET_SERVER_INFO) NOTIMPLEMENTED" in out, out)
 
 
+def alsa_server_checks(tmp, server, simhw_lib):
+    sim = ["--alsa-sim", "--simhw-lib", simhw_lib]
+    rc, out = run_replay(server, session_copy(tmp, "pactl-list-full"), *sim)
+    T.check("alsa-sim: the reference's module-alsa-sink on the simulated card passes pactl-list-full",
+            rc == 0 and "PASS" in out, out)
+
+    def m1(lines):
+        i = line_of(lines, lambda d: d.get("reply_to") == "GET_SINK_INFO_LIST")
+        return patch_raw(lines, i, replace_bytes(b"Pipe\0", b"Pipx\0"))
+    rc, out = run_replay(server, session_copy(tmp, "pactl-list-full", m1), *sim)
+    T.check("alsa-sim: a field of the replaced sink outside the rules is still compared",
+            rc == 1 and "[2].description: expected \"Pipx\", got \"Pipe\"" in out, out)
+
+    def m2(lines):
+        r = json.loads(lines[-1])
+        r["checks"]["pcm_bit_exact_found"] = False
+        lines[-1] = json.dumps(r)
+        return lines
+    rc, out = run_replay(server, session_copy(tmp, "paplay-s16le-44100-stereo"), *sim)
+    T.check("alsa-sim: the played PCM is found bit-exact in the simulated card's output", rc == 0 and "PASS" in out, out)
+    rc, out = run_replay(server, session_copy(tmp, "paplay-s16le-44100-stereo", m2), *sim)
+    T.check("alsa-sim: the PCM check reads the simulated card's output",
+            rc == 1 and "played PCM found bit-exact in the simulated card's output" in out, out)
+
+
 def main():
     server = replay.REFERENCE_SERVER
-    if len(sys.argv) > 2 and sys.argv[1] == "--server":
-        server = sys.argv[2]
+    simhw_lib = None
+    args = sys.argv[1:]
+    while len(args) >= 2 and args[0] in ("--server", "--simhw-lib"):
+        if args[0] == "--server":
+            server = args[1]
+        else:
+            simhw_lib = args[1]
+        args = args[2:]
     tmp = tempfile.mkdtemp(prefix="pa-conformance-selftest-")
     try:
         offline_checks(tmp)
+        offline_alsa_checks()
         docs_checks()
         have_server = os.access(server, os.X_OK)
         if have_server:
             server_checks(tmp, server)
+            if simhw_lib:
+                alsa_server_checks(tmp, server, simhw_lib)
+            else:
+                print("skip  --alsa-sim replay checks: no --simhw-lib DIR")
         else:
             print("skip  replay checks: %s not installed" % server)
     finally:
