@@ -14,7 +14,9 @@ template) plus working audio plumbing:
    the client's end.
  * org.bluez.ProfileManager1.RegisterProfile is recorded; ConnectProfile
    (org.bluez.Mock) calls Profile1.NewConnection with one end of a
-   SOCK_STREAM socketpair standing in for the RFCOMM channel.
+   SOCK_STREAM socketpair standing in for the RFCOMM channel (for either role:
+   the UUID picks the profile we registered, e.g. HFP AG or HFP HF); the relay
+   passes bytes and hang-ups both ways.
 
 pulsecompat additions (compat-tests/bt): arrival times of recorded packets
 (<name>.times, CLOCK_MONOTONIC seconds, one line per packet),
@@ -312,6 +314,11 @@ def ConnectProfile(self, adapter, address, uuid, ok, fail):
                 except OSError:
                     data = b''
                 if not data:
+                    # pass the hang-up on, so each side sees the other close
+                    try:
+                        dst.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
                     return False
                 dst.sendall(data)
                 return True

@@ -21,6 +21,8 @@ BT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BT_UUID_SOURCE=0000110a-0000-1000-8000-00805f9b34fb
 BT_UUID_SINK=0000110b-0000-1000-8000-00805f9b34fb
 BT_UUID_HFP_AG=0000111f-0000-1000-8000-00805f9b34fb
+BT_UUID_HFP_HF=0000111e-0000-1000-8000-00805f9b34fb
+BT_UUID_HSP_HS=00001108-0000-1000-8000-00805f9b34fb
 BT_ADAPTER_ADDED=
 
 bt_init() {
@@ -94,6 +96,22 @@ bt_connect_a2dp() {
         sleep 0.1
     done
     compat_fail "ConnectA2DP $1 $2 failed: $out"
+    return 1
+}
+
+# bt_connect_profile ADDR UUID: the mock calls our Profile1 (registered for UUID, the
+# local role) NewConnection; retried for up to 10 s. Prints the relay socket path
+# where the test plays the remote side of the RFCOMM link.
+bt_connect_profile() {
+    local out i
+    for i in $(seq 1 100); do
+        if out=$(bt_busctl call org.bluez / org.bluez.Mock ConnectProfile sss hci0 "$1" "$2" 2>&1); then
+            echo "$out" | sed 's/^s "\(.*\)"$/\1/'
+            return 0
+        fi
+        sleep 0.1
+    done
+    compat_fail "ConnectProfile $1 $2 failed: $out"
     return 1
 }
 

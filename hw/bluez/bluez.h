@@ -7,7 +7,9 @@
  *                MediaTransport1 objects they get; loads one
  *                module-bluez5-device per connected device (internal load).
  *   hfp.c        the native HFP/HSP backend: Profile1 objects, the AT
- *                service level connection, the SCO opener (test seam).
+ *                service level connection in both roles (audio gateway and
+ *                hands-free/headset unit), HFP/HSP gains.
+ *   sco.c        the asynchronous SCO opener (kernel socket or test seam).
  *   card.c       module-bluez5-device: the card, its profiles, the sink and
  *                source, transport acquire/release, AVRCP volume.
  *   io.c         the data-thread side: SBC/RTP out, RTP/SBC in with a jitter
@@ -52,6 +54,14 @@ typedef struct BtDevice BtDevice;
 typedef struct BtTransport BtTransport;
 typedef struct BtCard BtCard;
 typedef struct HfpConn HfpConn;
+typedef struct ScoConnect ScoConnect;
+
+/* HFP/HSP gains (0..15): the speaker's (VGS) and the microphone's (VGM). */
+typedef enum HfpGain {
+        HFP_GAIN_SPEAKER,
+        HFP_GAIN_MIC,
+        _HFP_GAIN_N,
+} HfpGain;
 
 /* Card profiles, in PulseAudio's names. */
 typedef enum BtProfile {
@@ -89,6 +99,8 @@ struct BtTransport {
         bool has_volume;
         uint16_t delay;                 /* 1/10 ms, as BlueZ reports it */
         HfpConn *hfp;                   /* HFP/HSP: the service level connection */
+        uint8_t gain[_HFP_GAIN_N];      /* HFP/HSP: last gain from/to the remote, 0..15 */
+        bool has_gain[_HFP_GAIN_N];
 };
 
 struct BtDevice {
@@ -126,8 +138,9 @@ struct BtDiscovery {
         bool enable_hfp;
         bool enable_hsp;
         bool enable_msbc;
+        bool enable_hf;                 /* HF/HS role (we are the headset of a phone) */
         char *sco_socket;               /* test seam: UNIX socket that hands out SCO fds */
-        sd_bus_slot *slot_profiles[3];
+        sd_bus_slot *slot_profiles[4];
         CList hfp_conns;                /* HfpConn */
 };
 
@@ -152,11 +165,26 @@ extern const ModuleDesc module_bluez5_device_desc;
 void bt_card_transport_added(BtCard *c, BtTransport *t);
 void bt_card_transport_removed(BtCard *c, BtTransport *t);
 void bt_card_transport_changed(BtCard *c, BtTransport *t, bool state_changed, bool volume_changed);
+/* The remote set gain g of t (t->gain[g]). */
+void bt_card_transport_gain(BtCard *c, BtTransport *t, HfpGain g);
 
 /* hfp.c */
 int hfp_register(BtDiscovery *d);
 void hfp_unregister(BtDiscovery *d);
-/* Opens the SCO link of t (through the seam when configured). Returns an fd (owned by the
- * caller) and the MTU, or -errno. */
-int hfp_open_sco(BtTransport *t, uint16_t *ret_mtu);
 void hfp_conn_free_all(BtDiscovery *d);
+/* True when the remote applies gain g itself (AG role: the headset has remote volume
+ * control), so the device has hardware volume. */
+bool hfp_remote_applies_gain(HfpConn *c);
+/* Tells the remote our gain g (0..15) when it takes gains: AG role "+VGS"/"+VGM" to a
+ * headset with remote volume control, HF role "AT+VGS"/"AT+VGM" reports. */
+void hfp_send_gain(HfpConn *c, HfpGain g, unsigned gain);
+
+/* sco.c: opens the SCO link to address asynchronously (through the seam when
+ * d->sco_socket is set). cb gets (fd owned by the callee, MTU, 0) or (-1, 0, -errno),
+ * once, from the main loop, never from inside sco_connect(); the request is freed
+ * after cb returns. Return: 0 (cb will run) or -errno (it will not). */
+typedef void (*ScoConnectFn)(int fd, uint16_t mtu, int error, void *userdata);
+int sco_connect(BtDiscovery *d, const char *address, BtCodec codec, ScoConnectFn cb, void *userdata,
+                ScoConnect **ret);
+/* Drops a request whose callback has not run yet. NULL-safe. */
+void sco_connect_cancel(ScoConnect *s);

@@ -6,8 +6,11 @@
  * goes. Profiles: a2dp_sink (a sink; the remote plays), a2dp_source (a
  * source; the remote, e.g. a phone, sends), headset_head_unit (sink +
  * source over SCO; we are the HFP/HSP audio gateway), headset_audio_gateway
- * (listed, never available: the HF role is not implemented) and off. A
- * profile is available while the device has a transport for it.
+ * (sink to the phone + source from the phone over SCO; we are the
+ * hands-free unit, the remote is the gateway) and off. A profile is
+ * available while the device has a transport for it. The SCO link is
+ * opened asynchronously (sco.c); the devices exist meanwhile and are
+ * silent until it is up.
  *
  * Transports: the a2dp_sink profile acquires its transport as soon as it
  * is active (Acquire); a2dp_source waits for BlueZ to mark the transport
@@ -22,6 +25,13 @@
  * MediaTransport1.Volume (0..127) and a Volume change from the device
  * becomes a sink volume change (CHANGE event). Each direction ignores the
  * echo of its own write.
+ *
+ * HFP/HSP gains (0..15, gain = volume * 15 / 100 %, rounded): as the audio
+ * gateway the speaker gain (VGS) is the sink's volume and the microphone
+ * gain (VGM) the source's; as the hands-free unit the speaker plays what
+ * comes from the phone, so VGS is the source's volume and VGM the sink's.
+ * A headset that applies gains itself gives hardware volume (software at
+ * unity); as the hands-free unit we apply them in software.
  *
  * Message API: /card/<card name>/bluez answers list-codecs and get-codec.
  */
@@ -51,6 +61,7 @@ struct BtCard {
         BtIo *source_io;
         sd_bus_slot *acquire_slot;
         sd_bus_slot *volume_slot;
+        ScoConnect *sco;                /* SCO link being opened */
         bool acquired;
         bool volume_from_remote;
         uint16_t volume_sent;           /* last Volume we wrote (echo suppression) */
@@ -109,12 +120,60 @@ static int on_volume_set(sd_bus_message *m, void *userdata, sd_bus_error *e) {
         return 0;
 }
 
+/* ---- HFP/HSP gains ---- */
+
+static Volume volume_from_gain(uint8_t g) {
+        return (Volume)(((uint64_t)C_MIN(g, (uint8_t)15) * VOLUME_NORM + 7) / 15);
+}
+
+static unsigned gain_from_volume(Volume v) {
+        uint64_t x = ((uint64_t)C_MIN(v, (Volume)VOLUME_NORM) * 15 + VOLUME_NORM / 2) / VOLUME_NORM;
+
+        return (unsigned)C_MIN(x, (uint64_t)15);
+}
+
+/* Which gain a device of the active profile carries. */
+static HfpGain gain_of(BtCard *c, DeviceKind kind) {
+        bool hf = c->active == BT_PROFILE_HFP_AG;
+
+        return (kind == DEVICE_SINK) != hf ? HFP_GAIN_SPEAKER : HFP_GAIN_MIC;
+}
+
+static Device *device_of_gain(BtCard *c, HfpGain g) {
+        if (c->active != BT_PROFILE_HSP_HS && c->active != BT_PROFILE_HFP_AG)
+                return NULL;
+        return gain_of(c, DEVICE_SINK) == g ? c->sink : c->source;
+}
+
+static int hfp_set_volume(Device *d) {
+        BtCard *c = d->userdata;
+        BtTransport *t = c->transport;
+
+        if (t && t->hfp && !c->volume_from_remote)
+                hfp_send_gain(t->hfp, gain_of(c, d->kind), gain_from_volume(cvolume_max(&d->volume)));
+        return 0;
+}
+
+void bt_card_transport_gain(BtCard *c, BtTransport *t, HfpGain g) {
+        Device *d = t == c->transport ? device_of_gain(c, g) : NULL;
+        CVolume v;
+
+        if (!d || !t->has_gain[g])
+                return;
+        cvolume_set(&v, d->spec.channels, volume_from_gain(t->gain[g]));
+        c->volume_from_remote = true;
+        (void)device_set_volume(d, &v);
+        c->volume_from_remote = false;
+}
+
 static int sink_set_volume(Device *d) {
         BtCard *c = d->userdata;
         BtTransport *t = c->transport;
         uint16_t v;
         int r;
 
+        if (t && t->hfp)
+                return hfp_set_volume(d);
         if (!t || !t->has_volume || c->volume_from_remote || !c->disc->bus)
                 return 0;
         v = volume_to_bt(cvolume_max(&d->volume));
@@ -150,7 +209,9 @@ static const DeviceOps sink_ops = {
         .set_volume = sink_set_volume,
 };
 
-static const DeviceOps source_ops = { 0 };
+static const DeviceOps source_ops = {
+        .set_volume = hfp_set_volume,
+};
 
 /* ---- transport acquisition ---- */
 
@@ -166,6 +227,8 @@ static void release_transport(BtCard *c) {
         BtTransport *t = c->transport;
 
         c->acquire_slot = sd_bus_slot_unref(c->acquire_slot);
+        sco_connect_cancel(c->sco);
+        c->sco = NULL;
         if (!c->acquired)
                 return;
         release_fd(c);
@@ -244,14 +307,16 @@ static void on_io_failure(void *userdata) {
         release_transport(c);
 }
 
-static void open_sco(BtCard *c) {
-        uint16_t mtu = 0;
-        int fd, fd2;
+static void on_sco(int fd, uint16_t mtu, int error, void *userdata) {
+        BtCard *c = userdata;
+        int fd2;
 
-        fd = hfp_open_sco(c->transport, &mtu);
-        if (fd < 0) {
+        c->sco = NULL;
+        if (fd < 0 || !c->transport || !c->sink_io || !c->source_io) {
                 log_warn("Bluetooth: cannot open the SCO link of %s: %s", c->device->address,
-                         strerror(-fd));
+                         strerror(fd < 0 ? -error : ENODEV));
+                if (fd >= 0)
+                        close(fd);
                 return;
         }
         fd2 = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -267,6 +332,19 @@ static void open_sco(BtCard *c) {
         c->acquired = true;
         log_info("Bluetooth: SCO link of %s open (%s, MTU %u).", c->device->address,
                  codec_name(c->transport->codec), mtu);
+}
+
+static void open_sco(BtCard *c) {
+        int r;
+
+        if (c->sco || c->acquired)
+                return;
+        r = sco_connect(c->disc, c->device->address, c->transport->codec, on_sco, c, &c->sco);
+        if (r < 0) {
+                c->sco = NULL;
+                log_warn("Bluetooth: cannot open the SCO link of %s: %s", c->device->address,
+                         strerror(-r));
+        }
 }
 
 /* ---- devices of a profile ---- */
@@ -292,7 +370,10 @@ static int make_device(BtCard *c, DeviceKind kind, BtTransport *t, BtProfile p) 
         Device **dev = kind == DEVICE_SINK ? &c->sink : &c->source;
         const char *alias = c->device->alias ? c->device->alias : c->device->address;
         SampleSpec ss = { .format = SAMPLE_S16LE };
-        bool hw_volume = kind == DEVICE_SINK && t->codec == BT_CODEC_SBC && t->has_volume;
+        bool hfp = t->codec != BT_CODEC_SBC;
+        bool hw_volume = hfp ? hfp_remote_applies_gain(t->hfp)
+                         : kind == DEVICE_SINK && t->has_volume;
+        HfpGain g = gain_of(c, kind);
         int r;
 
         if (!props)
@@ -333,7 +414,9 @@ static int make_device(BtCard *c, DeviceKind kind, BtTransport *t, BtProfile p) 
         if (r)
                 return r;
         (*dev)->card = c->card;
-        if (hw_volume)
+        if (hfp && t->has_gain[g])
+                cvolume_set(&(*dev)->volume, ss.channels, volume_from_gain(t->gain[g]));
+        else if (hw_volume)
                 cvolume_set(&(*dev)->volume, ss.channels, volume_from_bt(t->volume));
         bt_io_attach(*io, *dev);
         r = device_io_start(*dev, &bt_io_backend, *io);
@@ -362,9 +445,9 @@ static int card_set_profile_op(Card *card, CardProfile *cp) {
                 return 0;
         c->transport = t;
         c->active = p;
-        if (p == BT_PROFILE_A2DP_SINK || p == BT_PROFILE_HSP_HS)
+        if (p == BT_PROFILE_A2DP_SINK || p == BT_PROFILE_HSP_HS || p == BT_PROFILE_HFP_AG)
                 r = make_device(c, DEVICE_SINK, t, p);
-        if (r == 0 && (p == BT_PROFILE_A2DP_SOURCE || p == BT_PROFILE_HSP_HS))
+        if (r == 0 && (p == BT_PROFILE_A2DP_SOURCE || p == BT_PROFILE_HSP_HS || p == BT_PROFILE_HFP_AG))
                 r = make_device(c, DEVICE_SOURCE, t, p);
         if (r) {
                 log_warn("Bluetooth: cannot bring up %s on %s (%d).", bt_profile_name(p),
@@ -376,7 +459,7 @@ static int card_set_profile_op(Card *card, CardProfile *cp) {
                 acquire_transport(c, false);
         else if (p == BT_PROFILE_A2DP_SOURCE && t->state == BT_TRANSPORT_PENDING)
                 acquire_transport(c, true);
-        else if (p == BT_PROFILE_HSP_HS)
+        else if (p == BT_PROFILE_HSP_HS || p == BT_PROFILE_HFP_AG)
                 open_sco(c);
         return 0;
 }

@@ -869,12 +869,13 @@ static void discover_done(Module *m) {
 static int discover_init(Module *m, ModArgs *ma) {
         const char *headset = modargs_get(ma, "headset", "native");
         const char *sco = modargs_get(ma, "sco_socket", NULL);
-        bool msbc = true, a2dp_sink = true;
+        bool msbc = true, a2dp_sink = true, hf = true;
         BtDiscovery *d;
         int r;
 
-        if (modargs_get_bool(ma, "enable_msbc", &msbc) || modargs_get_bool(ma, "enable_a2dp_sink", &a2dp_sink)) {
-                log_error("Bluetooth: enable_msbc and enable_a2dp_sink take a boolean.");
+        if (modargs_get_bool(ma, "enable_msbc", &msbc) || modargs_get_bool(ma, "enable_a2dp_sink", &a2dp_sink) ||
+            modargs_get_bool(ma, "enable_native_hfp_hf", &hf)) {
+                log_error("Bluetooth: enable_msbc, enable_a2dp_sink and enable_native_hfp_hf take a boolean.");
                 return ENGINE_E_INVALID;
         }
         if (strcmp(headset, "native") != 0 && strcmp(headset, "auto") != 0 &&
@@ -905,6 +906,7 @@ static int discover_init(Module *m, ModArgs *ma) {
         d->enable_hfp = strcmp(headset, "ofono") != 0;
         d->enable_hsp = d->enable_hfp;
         d->enable_msbc = msbc;
+        d->enable_hf = hf;
         if (sco && !(d->sco_socket = strdup(sco)))
                 return -ENOMEM;
         r = sd_event_default(&d->event);
