@@ -43,7 +43,7 @@ static bool peer_authorized(Conn *c, const uint8_t *cookie) {
 int cmd_auth(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         TagstructWriter w = TAGSTRUCT_WRITER_NULL(w);
         const uint8_t *cookie;
-        uint32_t version;
+        uint32_t version, shm_flags;
 
         tagstruct_get_u32(ts, &version);
         tagstruct_get_arbitrary(ts, PROTO_COOKIE_LENGTH, &cookie);
@@ -70,9 +70,10 @@ int cmd_auth(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
         if (c->auth_timer)
                 (void)sd_event_source_set_enabled(c->auth_timer, SD_EVENT_OFF);
 
-        /* We never offer SHM/memfd: the reply is the bare version. */
+        /* Bits 31/30: SHM and memfd for this connection (conn-shm.c decides). */
+        shm_flags = conn_shm_negotiate(c, version);
         packet_begin(&w, PROTO_CMD_REPLY, tag);
-        tagstruct_put_u32(&w, PROTO_VERSION_MAX);
+        tagstruct_put_u32(&w, PROTO_VERSION_MAX | shm_flags);
         if (tagstruct_writer_error(&w)) {
                 tagstruct_writer_deinit(&w);
                 return -ENOMEM;
@@ -87,6 +88,8 @@ int cmd_auth(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts) {
                 if (r)
                         return r < 0 ? r : -ENOBUFS;
         }
+        if (shm_flags)
+                conn_shm_offer_srbchannel(c);
         return 0;
 }
 

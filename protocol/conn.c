@@ -24,6 +24,7 @@
 #define CONN_FRAMES_PER_WAKEUP 32
 
 static void conn_set_epollout(Conn *c, bool on) {
+        on = on && !c->ps.srb_out;      /* ring output waits for the peer's signal, not EPOLLOUT */
         if (c->dead || !c->io || c->out_armed == on)
                 return;
         c->out_armed = on;
@@ -104,6 +105,7 @@ static void conn_free(Conn *c) {
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->auth_timer);
         sd_event_source_disable_unref(c->more);
+        conn_shm_deinit(c);
         pstream_deinit(&c->ps);
         free(c->events);
         free(c);
@@ -126,6 +128,8 @@ void conn_close(Conn *c) {
                 c->proto->n_conns--;
                 sd_event_source_disable_unref(c->io);
                 c->io = NULL;
+                c->srb_io = sd_event_source_disable_unref(c->srb_io);
+                conn_shm_log_stats(c);
                 conn_release(c);
                 /* Free on the next iteration (we may be inside its own dispatch). */
                 if (c->proto->flush)
@@ -175,8 +179,23 @@ int conn_process(Conn *c) {
                         conn_close(c);
                         return 0;
                 }
-                if (frame_is_packet(f)) {
+                if (f->flags & (PSTREAM_FLAG_SHM_MASK | PSTREAM_FLAG_SHM_WRITABLE)) {
+                        /* SHM reference / release / revoke (only valid once negotiated) */
+                        r = conn_shm_frame(c, f);
+                        if (r < 0) {
+                                log_info("Client %u: %s, dropping connection",
+                                         c->client ? c->client->index : IDX_INVALID,
+                                         r == DISPATCH_DROP ? "invalid SHM frame" : strerror(-r));
+                                conn_close(c);
+                                return 0;
+                        }
+                } else if (frame_is_packet(f)) {
+                        /* fds that came with this packet: REGISTER_MEMFD_SHMID takes its one */
+                        c->n_in_fds = frame_steal_fds(f, c->in_fds);
                         r = dispatch_packet(c, f->payload, f->length);
+                        for (unsigned k = 0; k < c->n_in_fds; k++)
+                                close(c->in_fds[k]);
+                        c->n_in_fds = 0;
                         /* Events caused by this command go out before the next one is read. */
                         protocol_flush_events(c->proto);
                         if (r < 0) {

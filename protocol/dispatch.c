@@ -132,10 +132,11 @@ static const CommandEntry commands[_PROTO_CMD_N] = {
         C(SET_SOURCE_OUTPUT_VOLUME, cmd_stream_index_op, 0),
         C(SET_SOURCE_OUTPUT_MUTE, cmd_stream_index_op, 0),
         C(SET_PORT_LATENCY_OFFSET, cmd_set_port_latency_offset, 0),
-        /* We never offer SHM, so these can only be protocol violations. */
-        C(ENABLE_SRBCHANNEL, NULL, CMD_F_DROP),
+        /* conn-shm.c: the ack of our offer, and the client's memfd pool. We never send
+         * DISABLE_SRBCHANNEL (neither does PulseAudio), so it can only be a violation. */
+        C(ENABLE_SRBCHANNEL, cmd_enable_srbchannel, 0),
         C(DISABLE_SRBCHANNEL, NULL, CMD_F_DROP),
-        C(REGISTER_MEMFD_SHMID, NULL, CMD_F_DROP),
+        C(REGISTER_MEMFD_SHMID, cmd_register_memfd_shmid, 0),
         C(SEND_OBJECT_MESSAGE, cmd_send_object_message, 0),
 };
 

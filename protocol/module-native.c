@@ -71,7 +71,7 @@ static int native_unix_init(Module *m, ModArgs *ma) {
         Protocol *p = protocol_get(m->core);
         const char *sock = modargs_get(ma, "socket", NULL);
         _c_cleanup_free_ char *def = NULL;
-        bool srb;
+        bool srb = true;
         Listener *l;
         int r, fd = -1;
 
@@ -98,6 +98,7 @@ static int native_unix_init(Module *m, ModArgs *ma) {
         r = auth_from_args(p, ma, &l->auth, true);
         if (r)
                 return r;
+        l->srbchannel = srb;
         log_info("Listening on %s", sock);
         return 0;
 }
@@ -176,7 +177,7 @@ const ModuleDesc module_native_protocol_unix_desc = {
         .usage = "auth-anonymous=<don't check for cookies?> auth-cookie=<path to cookie file> "
                  "auth-cookie-enabled=<enable cookie authentication?> auth-group=<system group "
                  "for client access> auth-group-enable=<enable group access?> socket=<path to UNIX "
-                 "socket> srbchannel=<accepted, ignored>",
+                 "socket> srbchannel=<enable shared ring buffer?>",
         .valid_args = unix_args,
         .init = native_unix_init,
         .done = native_done,

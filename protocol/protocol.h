@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 #include "engine/core.h"
 #include "protocol/wire/pstream.h"
+#include "protocol/wire/shm.h"
 #include "protocol/wire/tagstruct.h"
 #include "protocol/wire/proto.h"
 
@@ -33,6 +34,10 @@ typedef struct ProtocolConfig {
         const char *admin_group;        /* members act on everything (default pulse-admin) */
         size_t max_streams_per_uid;     /* 0 = default (64) */
         size_t max_upload_bytes_per_uid;/* 0 = default (16 MiB) */
+        /* daemon.conf enable-shm / enable-memfd (inverted so that zero = the default, on).
+         * We only do memfd SHM: without memfd there is no SHM either. */
+        bool disable_shm;
+        bool disable_memfd;
 } ProtocolConfig;
 
 /* How a listener authenticates (module arguments). */
@@ -57,6 +62,7 @@ struct Listener {
         bool owns_path;
         sd_event_source *source;
         AuthConfig auth;
+        bool srbchannel;                /* module argument srbchannel= (unix: default yes) */
         Listener *next_same_module;     /* TCP: the IPv6 loopback twin */
 };
 
@@ -123,6 +129,18 @@ struct Conn {
         size_t n_streams;
         size_t upload_bytes;
         uint8_t admin_state;            /* access.c: admin group lookup cache */
+        /* fds that came with the packet being dispatched (handlers take them) */
+        int in_fds[PSTREAM_MAX_FDS];
+        unsigned n_in_fds;
+        /* SHM (conn-shm.c) */
+        bool shm;                       /* memfd SHM negotiated */
+        ShmImports shm_imports;         /* the client's registered pools */
+        uint8_t *shm_buf;               /* scratch for referenced bytes */
+        size_t shm_buf_size;
+        uint64_t shm_blocks, shm_bytes; /* audio received by reference */
+        Srb *srb_offered;               /* ENABLE_SRBCHANNEL sent, ack not yet seen */
+        uint32_t srb_tag;
+        sd_event_source *srb_io;        /* our ring eventfd, once the ring is in use */
 };
 
 struct Protocol {
@@ -242,6 +260,20 @@ int cmd_remove_sample(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts);
 void conn_handle_memblock(Conn *c, const Frame *f);
 void conn_free_streams(Conn *c);
 void conn_pump_record(Conn *c);
+
+/* conn-shm.c: memfd SHM and the srbchannel */
+/* AUTH: whether this connection gets SHM (flags for the reply's version word). */
+uint32_t conn_shm_negotiate(Conn *c, uint32_t client_version_word);
+/* After the AUTH reply: memfd registration and the srbchannel offer. */
+void conn_shm_offer_srbchannel(Conn *c);
+/* A frame with SHM flags (reference, release, revoke). Return: 0, or DISPATCH_DROP. */
+int conn_shm_frame(Conn *c, const Frame *f);
+/* Logs (debug) which transport the connection used; called when it closes. */
+void conn_shm_log_stats(Conn *c);
+/* Frees the SHM state (connection teardown). */
+void conn_shm_deinit(Conn *c);
+int cmd_register_memfd_shmid(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts);
+int cmd_enable_srbchannel(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts);
 
 /* Fills one sink/source info entry (shared by single and list replies). */
 void put_device_info(TagstructWriter *w, Conn *c, Device *d);

@@ -392,6 +392,8 @@ int daemon_run(const DaemonSettings *s) {
                 .inherited_fd = s->inherited_fd,
                 .isolation = s->system_isolation,
                 .admin_group = s->admin_group,
+                .disable_shm = s->disable_shm,
+                .disable_memfd = s->disable_memfd,
         };
         HotplugFifo *hotplug = NULL;
         const char *hotplug_path = getenv(HOTPLUG_FIFO_ENV);

@@ -25,6 +25,8 @@ typedef struct DaemonSettings {
         bool system_isolation;          /* system mode: users act only on their own objects */
         int inherited_fd;               /* socket activation, -1 if none */
         const char *resample_method;    /* daemon.conf name; NULL = auto */
+        bool disable_shm;               /* daemon.conf enable-shm = no */
+        bool disable_memfd;             /* daemon.conf enable-memfd = no */
         SampleSpec default_spec;
         ChannelMap default_map;
         /* called once sockets listen (readiness for daemonize/sd_notify) */

@@ -265,6 +265,8 @@ int main(int argc, char **argv) {
         s.admin_group = conf.admin_group;
         s.system_isolation = conf.system_isolation;
         s.resample_method = conf.resample_method;
+        s.disable_shm = conf.disable_shm;
+        s.disable_memfd = !conf.enable_memfd;
         s.default_spec = conf.default_sample_spec;
         s.default_map = conf.default_channel_map;
         s.on_ready = on_ready;

@@ -119,7 +119,7 @@ static int feed_descriptor(uint32_t length, uint32_t channel, uint32_t flags) {
         r = pstream_read(&ps, &f);
         ck_assert_ptr_null(f);
         /* Nothing allocated for a payload that has not arrived. */
-        ck_assert_uint_eq(ps.cur_alloc, 0);
+        ck_assert_uint_eq(ps.sock.cur_alloc, 0);
         pstream_deinit(&ps);
         close(fd);
         return r;
@@ -306,7 +306,7 @@ END_TEST
 START_TEST(test_desc_packet_flags) {
         ck_assert_int_eq(feed_descriptor(4, PSTREAM_CHANNEL_CONTROL, 1), PSTREAM_E_PROTOCOL);
         ck_assert_int_eq(feed_descriptor(4, PSTREAM_CHANNEL_CONTROL, 0x100), PSTREAM_E_PROTOCOL);
-        /* SHM release / revoke frames: we never negotiate SHM. */
+        /* SHM release / revoke frames without SHM negotiated (pstream_enable_shm()). */
         ck_assert_int_eq(feed_descriptor(0, PSTREAM_CHANNEL_CONTROL, 0x40000000), PSTREAM_E_PROTOCOL);
         ck_assert_int_eq(feed_descriptor(0, PSTREAM_CHANNEL_CONTROL, 0xC0000000), PSTREAM_E_PROTOCOL);
         ck_assert_int_eq(feed_descriptor(4, PSTREAM_CHANNEL_CONTROL, 0x80000000), PSTREAM_E_PROTOCOL);

@@ -341,6 +341,18 @@ def packet_seeds():
     seeds['frame-shm-release'] = hello() + frame(b'', flags=0x40000000, length=0)
     seeds['frame-memblock-seek4'] = hello() + memblock(0, bytes(4), seek=4)
     seeds['frame-memblock-shm'] = hello() + frame(bytes(16), channel=0, flags=0x80000000)
+    # SHM negotiated (AUTH with the SHM and memfd bits, same uid over the socketpair):
+    # references to pools never registered (no fds in a byte stream), releases, revokes
+    shm = hello(version=0xC0000023) + create_playback(2)
+    seeds['shm-ref-unknown-pool'] = shm + frame(struct.pack('>IIII', 1, 7, 0, 4096), channel=0,
+                                                flags=0xA0000000)
+    seeds['shm-ref-posix'] = shm + frame(struct.pack('>IIII', 1, 7, 0, 4096), channel=0,
+                                         flags=0x80000000)
+    seeds['shm-release-revoke'] = (shm + frame(b'', offset=5 << 32, flags=0x40000000, length=0) +
+                                   frame(b'', offset=6 << 32, flags=0xC0000000, length=0) +
+                                   packet(GET_SERVER_INFO, 3))
+    seeds['shm-register-without-fd'] = shm + packet(REGISTER_MEMFD_SHMID, 0xFFFFFFFF, u32(9))
+    seeds['shm-srbchannel-ack-unoffered'] = shm + packet(ENABLE_SRBCHANNEL, 1234)
     seeds['frame-truncated'] = hello() + packet(GET_SERVER_INFO, 2)[:-3]
     seeds['frame-descriptor-only'] = hello() + packet(GET_SERVER_INFO, 2)[:20]
     seeds['memblock-before-auth'] = memblock(0, bytes(64)) + hello()
