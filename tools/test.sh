@@ -24,8 +24,8 @@ status=$?
 
 fuzz_status=0
 if [ -x protocol/wire/fuzz/run-fuzz.sh ] && command -v clang >/dev/null; then
-        for t in fuzz-tagstruct fuzz-packet; do
-                protocol/wire/fuzz/run-fuzz.sh "$t" "${FUZZ_SECONDS:-60}" || fuzz_status=1
+        for t in fuzz-tagstruct fuzz-packet fuzz-srbchannel; do
+                protocol/wire/fuzz/run-fuzz.sh "$t" "${FUZZ_SECONDS:-45}" || fuzz_status=1
         done
 fi
 
