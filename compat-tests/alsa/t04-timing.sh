@@ -23,7 +23,8 @@ for ppm in 0 1000; do
     export SIMHW_DRIFT_PPM=$ppm
     compat_write_script \
         "load-module module-alsa-sink device=card0 control=card0 sink_name=alsa0 format=s16le rate=48000 channels=2"
-    compat_start_daemon
+    # real-time scheduling as in production (SCHED_FIFO as root; the harness default is off)
+    compat_start_daemon --realtime=yes --high-priority=yes
     al_renice
     "$COMPAT_PY" "$STREAMS_DIR/cpuload.py" snap "$COMPAT_DAEMON_PID" >"$T/cpu.json"
     st_run 40 "timing-$ppm" nice -n -15 "$1" --seconds 10 --ppm "$ppm" "alsa0:2" ||

@@ -21,7 +21,8 @@
 st_init
 compat_need_prog renice
 compat_write_script "$(st_pipe_sink tpipe)"
-compat_start_daemon
+# real-time scheduling as in production (SCHED_FIFO as root; the harness default is off)
+compat_start_daemon --realtime=yes --high-priority=yes
 for t in /proc/"$COMPAT_DAEMON_PID"/task/*; do renice -n -15 -p "${t##*/}" >/dev/null 2>&1; done
 st_capture_start tpipe
 T=$COMPAT_TMP
