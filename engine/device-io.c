@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <inttypes.h>
 #include "engine/core.h"
 #include "engine/base/log.h"
 
@@ -144,9 +145,39 @@ static void deliver_record(DeviceIo *io, SourceOutput *so, const float *buf, siz
         }
 }
 
+/* Wakes the control thread; during a backend tick once, when the tick ends (a tick
+ * renders in chunks: one wake-up of the main loop per tick, not per chunk). */
+static void io_notify(DeviceIo *io) {
+        if (io->in_tick)
+                io->notify_deferred = true;
+        else
+                iothread_notify(&io->thread);
+}
+
 /* Renders `frames` device frames of input si into io->tmp_c (silence where the
  * queue ran dry) and advances its read index by what was really consumed. */
-static void render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notified) {
+static void render_input_data(DeviceIo *io, SinkInput *si, size_t frames, bool *notified, bool *gap);
+
+/* Renders one input; returns true if the chunk cannot be rewound over (the stream's
+ * state changed, or it consumed a gap as silence: its ring holds no such audio). */
+static bool render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notified) {
+        SinkInputIo *sio = &si->io;
+        bool pre = sio->prebuffering, under = sio->underrun, drain = sio->drain, gap = false;
+        int64_t rd;
+
+        render_input_data(io, si, frames, notified, &gap);
+        if (!io->backend || !io->backend->rewind)
+                return false;
+        rd = atomic_load_explicit(&si->ring.read_index, memory_order_relaxed);
+        if (rd > sio->rd_max)
+                sio->rd_max = rd;
+        /* waiting for data (prebuffering or in underrun): the client's next data
+         * rewinds the device, so that it is heard at once despite a deep queue */
+        atomic_store_explicit(&si->want_rewind, sio->prebuffering || sio->underrun, memory_order_relaxed);
+        return gap || pre != sio->prebuffering || under != sio->underrun || drain != sio->drain;
+}
+
+static void render_input_data(DeviceIo *io, SinkInput *si, size_t frames, bool *notified, bool *gap) {
         SinkInputIo *sio = &si->io;
         Device *dev = io->device;
         unsigned dch = dev->spec.channels;
@@ -219,6 +250,8 @@ static void render_input(DeviceIo *io, SinkInput *si, size_t frames, bool *notif
                 }
                 produced += out;
         }
+        if (ran_dry && si->attr.prebuf == 0)
+                *gap = true;
         if (ran_dry && !sio->resampler && si->attr.prebuf == 0 && produced < frames) {
                 rd += (int64_t)((frames - produced) * fs);   /* gap plays as silence */
                 sio->playing_for += (frames - produced) * fs;
@@ -247,6 +280,7 @@ dry:
                         notify_si(io, si, STREAM_NOTIFY_DRAINED);
                         *notified = true;
                 } else if (sio->ever_started && !sio->underrun) {
+                        log_debug("Stream underflow at read index %" PRId64 ".", rd);
                         atomic_store_explicit(&si->underflow_index, rd, memory_order_relaxed);
                         notify_si(io, si, STREAM_NOTIFY_UNDERFLOW);
                         *notified = true;
@@ -272,11 +306,18 @@ static void render_sink(DeviceIo *io, size_t frames) {
 static void render_sink_to(DeviceIo *io, size_t frames, void *dst) {
         Device *dev = io->device;
         unsigned dch = dev->spec.channels;
-        bool notified = false, any_direct = false;
+        bool notified = false, any_direct = false, hist = io->backend && io->backend->rewind;
+        uint64_t seq = io->hist_seq;
         SinkInput *si;
         SourceOutput *so;
         CList *it;
 
+        if (hist) {
+                io->hist_seq++;
+                io->hist_pos[seq % IO_HIST] = io->frames_done;
+                if (!c_list_is_empty(&io->outputs))
+                        io->rewind_barrier = seq + 1;   /* the monitor has heard it */
+        }
         memset(io->mix, 0, frames * dch * sizeof(float));
         /* Sync groups (streams of one client with one sync id) start together: a
          * member leaves prebuffering only when every prebuffering member could. */
@@ -304,7 +345,15 @@ static void render_sink_to(DeviceIo *io, size_t frames, void *dst) {
                 si = c_container_of(it, SinkInput, io.link);
                 if (si->io.corked)
                         continue;
-                render_input(io, si, frames, &notified);
+                if (hist) {
+                        unsigned k = (unsigned)(seq % IO_HIST);
+
+                        si->io.hist_rd[k] = atomic_load_explicit(&si->ring.read_index, memory_order_relaxed);
+                        si->io.hist_pf[k] = si->io.playing_for;
+                        si->io.hist_tag[k] = seq + 1;
+                }
+                if (render_input(io, si, frames, &notified))
+                        io->rewind_barrier = seq + 1;
                 if (any_direct) {
                         for (CList *jt = io->outputs.next; jt != &io->outputs; jt = jt->next) {
                                 so = c_container_of(jt, SourceOutput, io.link);
@@ -324,7 +373,7 @@ static void render_sink_to(DeviceIo *io, size_t frames, void *dst) {
                 notified = true;
         }
         if (notified)
-                iothread_notify(&io->thread);
+                io_notify(io);
 }
 
 /* Sources deliver what the backend produced: a null source fills silence, a
@@ -355,7 +404,7 @@ static void deliver_capture(DeviceIo *io, const void *src, size_t got) {
                 deliver_record(io, so, io->mix, got);
         }
         if (!c_list_is_empty(&io->outputs))
-                iothread_notify(&io->thread);
+                io_notify(io);
 }
 
 /* The device clock: audio is produced up to one period ahead of CLOCK_MONOTONIC.
@@ -371,8 +420,15 @@ static uint64_t device_io_tick(IoThread *t, uint64_t now) {
 
         if (io->backend && io->backend->tick) {
                 /* the backend's clock: it says when it wants to run again (absolute) */
-                uint64_t at = io->backend->tick(io, now);
+                uint64_t at;
 
+                io->in_tick = true;
+                at = io->backend->tick(io, now);
+                io->in_tick = false;
+                if (io->notify_deferred) {
+                        io->notify_deferred = false;
+                        iothread_notify(&io->thread);
+                }
                 io->rendered_until = 0;
                 if (!at)
                         return 0;
@@ -408,8 +464,15 @@ static uint64_t device_io_tick(IoThread *t, uint64_t now) {
 static void device_io_fd_ready(IoThread *t, int fd, short revents) {
         DeviceIo *io = t->userdata;
 
-        if (io->backend && io->backend->fd_ready)
+        if (io->backend && io->backend->fd_ready) {
+                io->in_tick = true;
                 io->backend->fd_ready(io, fd, revents);
+                io->in_tick = false;
+                if (io->notify_deferred) {
+                        io->notify_deferred = false;
+                        iothread_notify(&io->thread);
+                }
+        }
 }
 
 static const IoThreadOps device_io_thread_ops = {
@@ -453,6 +516,119 @@ void device_io_set_poll_fd(DeviceIo *io, int fd, short events) {
 void device_io_notify_backend(DeviceIo *io) {
         atomic_store_explicit(&io->backend_notify, true, memory_order_release);
         iothread_notify(&io->thread);
+}
+
+/* ---- rewinds ---- */
+
+bool device_io_take_rewind_request(DeviceIo *io) {
+        return atomic_exchange_explicit(&io->rewind_requested, false, memory_order_acq_rel);
+}
+
+bool device_io_rewind_ok(DeviceIo *io) {
+        CList *it;
+
+        if (!io->backend || !io->backend->rewind || !c_list_is_empty(&io->outputs))
+                return false;
+        for (it = io->inputs.next; it != &io->inputs; it = it->next)
+                if (c_container_of(it, SinkInput, io.link)->io.drain)
+                        return false;
+        return true;
+}
+
+/* The first history entry of si at chunk seq or later (-1: none). */
+static int hist_find(DeviceIo *io, SinkInputIo *sio, uint64_t seq) {
+        for (; seq < io->hist_seq; seq++)
+                if (sio->hist_tag[seq % IO_HIST] == seq + 1)
+                        return (int)(seq % IO_HIST);
+        return -1;
+}
+
+/* The first chunk a rewind may go back to. */
+static uint64_t hist_first(DeviceIo *io) {
+        uint64_t lo = io->hist_seq > IO_HIST - 1 ? io->hist_seq - (IO_HIST - 1) : 0;
+
+        return C_MAX(lo, io->rewind_barrier);
+}
+
+/* Whether every stream still has the audio of chunk seq on (its ring keeps `reserve`
+ * bytes behind the highest read index; the writer never touches those). */
+static bool hist_feasible(DeviceIo *io, uint64_t seq) {
+        CList *it;
+
+        for (it = io->inputs.next; it != &io->inputs; it = it->next) {
+                SinkInput *si = c_container_of(it, SinkInput, io.link);
+                int k = hist_find(io, &si->io, seq);
+
+                if (k >= 0 && si->io.hist_rd[k] < si->io.rd_max - (int64_t)si->ring.reserve)
+                        return false;
+        }
+        return true;
+}
+
+/* The earliest chunk (>= the barrier) at most max frames back that can be rewound to;
+ * io->hist_seq if none. */
+static uint64_t hist_target(DeviceIo *io, size_t max) {
+        for (uint64_t s = hist_first(io); s < io->hist_seq; s++)
+                if (io->frames_done - io->hist_pos[s % IO_HIST] <= max && hist_feasible(io, s))
+                        return s;
+        return io->hist_seq;
+}
+
+size_t device_io_rewindable(DeviceIo *io, size_t max) {
+        uint64_t s;
+
+        if (!io->backend || !io->backend->rewind)
+                return 0;
+        s = hist_target(io, max);
+        return s < io->hist_seq ? (size_t)(io->frames_done - io->hist_pos[s % IO_HIST]) : 0;
+}
+
+size_t device_io_rewind(DeviceIo *io, size_t frames) {
+        uint64_t s, pos;
+        CList *it;
+
+        if (!io->backend || !io->backend->rewind)
+                return 0;
+        s = hist_target(io, frames);
+        if (s >= io->hist_seq)
+                return 0;
+        pos = io->hist_pos[s % IO_HIST];
+        for (it = io->inputs.next; it != &io->inputs; it = it->next) {
+                SinkInput *si = c_container_of(it, SinkInput, io.link);
+                SinkInputIo *sio = &si->io;
+                int k = hist_find(io, sio, s);
+
+                if (k >= 0) {
+                        /* no state change since (the barrier): only the position moves */
+                        atomic_store_explicit(&si->ring.read_index, sio->hist_rd[k], memory_order_release);
+                        sio->playing_for = sio->hist_pf[k];
+                        if (sio->resampler)
+                                dsp_resampler_reset(sio->resampler);
+                }
+                for (uint64_t q = s; q < io->hist_seq; q++)
+                        if (sio->hist_tag[q % IO_HIST] == q + 1)
+                                sio->hist_tag[q % IO_HIST] = 0;
+        }
+        frames = (size_t)(io->frames_done - pos);
+        io->bytes_rendered -= frames * sample_spec_frame_size(&io->device->spec);
+        io->frames_done = pos;
+        io->hist_seq = s;
+        return frames;
+}
+
+static void request_rewind_fn(IoThread *t, void *arg) {
+        DeviceIo *io = t->userdata;
+
+        (void)arg;
+        atomic_store_explicit(&io->rewind_requested, true, memory_order_release);
+        if (io->backend && io->backend->tick)
+                iothread_set_next_tick(t, iothread_now_usec());
+}
+
+void device_io_request_rewind(DeviceIo *io) {
+        if (!io || !io->backend || !io->backend->rewind)
+                return;
+        iothread_invoke(&io->thread, request_rewind_fn, NULL);
 }
 
 /* Main loop side: handle the data thread's notifications. */
@@ -505,6 +681,11 @@ static void device_io_on_notify(void *userdata) {
 static void set_dev_factors_fn(IoThread *t, void *arg) {
         DeviceIo *io = t->userdata;
 
+        if (memcmp(io->dev_factors, arg, sizeof(io->dev_factors)) && io->backend && io->backend->rewind) {
+                atomic_store_explicit(&io->rewind_requested, true, memory_order_relaxed);
+                if (io->backend->tick)
+                        iothread_set_next_tick(t, iothread_now_usec());
+        }
         memcpy(io->dev_factors, arg, sizeof(io->dev_factors));
 }
 

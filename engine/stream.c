@@ -296,6 +296,16 @@ static void si_update_factors(SinkInput *si) {
         dsp_volume_factors(&si->volume, si->mute, si->io.factors);
 }
 
+/* Data thread: what is rendered but not played must be rendered again (rewinding
+ * backends only; the backend does it on its next tick, which is now). */
+static void si_want_rewind(IoThread *t, DeviceIo *dio) {
+        if (!dio || !dio->backend || !dio->backend->rewind)
+                return;
+        atomic_store_explicit(&dio->rewind_requested, true, memory_order_relaxed);
+        if (dio->backend->tick && t->running)
+                iothread_set_next_tick(t, iothread_now_usec());
+}
+
 static void si_invoke_fn(IoThread *t, void *arg) {
         SiReq *r = arg;
         SinkInput *si = r->si;
@@ -305,6 +315,10 @@ static void si_invoke_fn(IoThread *t, void *arg) {
         case SI_ADD:
                 c_list_link_tail(&r->io->inputs, &io->link);
                 io->linked = true;
+                memset(io->hist_tag, 0, sizeof(io->hist_tag));
+                io->rd_max = atomic_load(&si->ring.read_index);
+                /* its first data rewinds the device (heard now, not after the queue) */
+                atomic_store_explicit(&si->want_rewind, true, memory_order_relaxed);
                 if (!t->next_tick)
                         iothread_set_next_tick(t, iothread_now_usec());
                 break;
@@ -312,9 +326,15 @@ static void si_invoke_fn(IoThread *t, void *arg) {
                 if (io->linked) {
                         c_list_unlink(&io->link);
                         io->linked = false;
+                        /* a stream deleted with data left is cut off at once; a drained
+                         * one plays out what was rendered of it */
+                        if (!io->corked && atomic_load(&si->ring.write_index) > atomic_load(&si->ring.read_index))
+                                si_want_rewind(t, r->io);
                 }
                 break;
         case SI_CORK:
+                if (io->corked != r->flag)
+                        si_want_rewind(t, r->io);
                 io->corked = r->flag;
                 /* Uncorking re-enters prebuffering unless a drain is pending. */
                 if (!r->flag && !io->drain && si->attr.prebuf > 0)
@@ -324,6 +344,9 @@ static void si_invoke_fn(IoThread *t, void *arg) {
                 int64_t rd = atomic_load(&si->ring.read_index);
 
                 atomic_store_explicit(&si->ring.write_index, rd, memory_order_release);
+                /* the flushed audio is not played again: drop the history, rewind */
+                memset(io->hist_tag, 0, sizeof(io->hist_tag));
+                si_want_rewind(t, r->io);
                 if (si->attr.prebuf > 0)
                         io->prebuffering = true;
                 /* playback restarts from scratch: the next data is STARTED again */
@@ -332,6 +355,7 @@ static void si_invoke_fn(IoThread *t, void *arg) {
         }
         case SI_TRIGGER:
                 io->prebuffering = false;
+                si_want_rewind(t, r->io);
                 break;
         case SI_PREBUF:
                 if (si->attr.prebuf > 0) {
@@ -348,6 +372,9 @@ static void si_invoke_fn(IoThread *t, void *arg) {
                         io->drain = true;
                         io->prebuffering = false;
                         r->result = false;
+                        /* the drain is answered when the queue is rendered: take back
+                         * a deep device queue, so that this is close to when it plays */
+                        si_want_rewind(t, r->io);
                 }
                 break;
         }
@@ -356,6 +383,7 @@ static void si_invoke_fn(IoThread *t, void *arg) {
                 break;
         case SI_VOLUME:
                 si_update_factors(si);
+                si_want_rewind(t, r->io);
                 break;
         case SI_RATE:
                 if (io->resampler)
@@ -497,8 +525,15 @@ int sink_input_new(Core *c, const SinkInputNew *n, SinkInput **ret) {
         si->requested_attr = n->attr;
         si->attr = n->attr;
         playback_negotiate(&ss, sink, &si->attr, n->flags, &si->configured_latency);
-        r = ring_alloc(&si->ring, (size_t)si->attr.tlength * 2 + si->attr.minreq * 2 + 65536 +
-                                  n->initial_length);
+        {
+                /* played data a rewind may need again stays in the ring (ring.reserve):
+                 * the writer keeps the room it would have without it */
+                size_t room = ring_size_for((size_t)si->attr.tlength * 2 + si->attr.minreq * 2 + 65536 +
+                                            n->initial_length);
+
+                r = ring_alloc(&si->ring, room + usec_to_bytes_up(IO_REWIND_MAX_USEC, &si->spec));
+                si->ring.reserve = r < 0 ? 0 : si->ring.size - room;
+        }
         if (r < 0)
                 goto fail;
         if (n->initial_length) {
@@ -528,6 +563,10 @@ int sink_input_new(Core *c, const SinkInputNew *n, SinkInput **ret) {
         si->sink = sink;
         si->linked = true;
         c_list_link_tail(&sink->streams, &si->device_link);
+        /* before the data thread sees the stream: a backend that fills ahead by the
+         * configured latency (ALSA: up to 500 ms) must not, for a stream that starts
+         * during that fill, render more than the stream's buffer holds (underflow) */
+        device_update_latency(sink);
         si_invoke(si, SI_ADD, false);
         core_post_event(c, FACILITY_SINK_INPUT, EVENT_NEW, si->index);
         device_streams_changed(sink);
@@ -597,7 +636,7 @@ int sink_input_write(SinkInput *si, int64_t offset, uint8_t seek, const uint8_t 
         /* Non-relative seeks change what the client owes us: account them. */
         if (seek != 0 && !__builtin_sub_overflow(si->missing, moved, &moved))
                 si->missing = moved;
-        if (ahead > (int64_t)si->attr.maxlength || ahead > (int64_t)si->ring.size) {
+        if (ahead > (int64_t)si->attr.maxlength || ahead > (int64_t)(si->ring.size - si->ring.reserve)) {
                 /* dropped, but the write index still moves (credit consumed) */
                 atomic_store_explicit(&si->ring.write_index, end, memory_order_release);
                 return 1;
@@ -613,6 +652,10 @@ int sink_input_write(SinkInput *si, int64_t offset, uint8_t seek, const uint8_t 
                 ring_put(&si->ring, start, data + (start - w), (size_t)(end - start));
         }
         atomic_store_explicit(&si->ring.write_index, end, memory_order_release);
+        /* the stream was waiting for this: play it now, not after the device's queue */
+        if (end > rd && end - rd >= (int64_t)si->attr.prebuf && si->linked && si->sink && !si->corked &&
+            atomic_exchange_explicit(&si->want_rewind, false, memory_order_relaxed))
+                device_io_request_rewind(device_io_of(si->sink));
         return 0;
 }
 
@@ -685,9 +728,10 @@ int sink_input_set_buffer_attr(SinkInput *si, const BufferAttr *req, uint32_t fl
         si->flags = (si->flags & ~(STREAM_FLAG_ADJUST_LATENCY | STREAM_FLAG_EARLY_REQUESTS)) |
                     (flags & (STREAM_FLAG_ADJUST_LATENCY | STREAM_FLAG_EARLY_REQUESTS));
         playback_negotiate(&si->spec, si->sink, &a, si->flags, &lat);
-        if ((size_t)a.tlength * 2 > si->ring.size) {
-                /* Keep the ring; cap tlength to what it holds (documented limit). */
-                a.tlength = (uint32_t)(si->ring.size / 2);
+        if ((size_t)a.tlength * 2 > si->ring.size - si->ring.reserve) {
+                /* Keep the ring; cap tlength to what it holds (documented limit; the
+                 * reserve behind the read index is not the writer's). */
+                a.tlength = (uint32_t)((si->ring.size - si->ring.reserve) / 2);
                 a.tlength -= a.tlength % (uint32_t)sample_spec_frame_size(&si->spec);
                 if (a.prebuf > a.tlength)
                         a.prebuf = a.tlength;
@@ -775,12 +819,13 @@ int sink_input_move(SinkInput *si, Device *dest) {
                 uint64_t lat;
 
                 playback_negotiate(&si->spec, dest, &a, si->flags, &lat);
-                if ((size_t)a.tlength * 2 > si->ring.size)
+                if ((size_t)a.tlength * 2 > si->ring.size - si->ring.reserve)
                         a.tlength = si->attr.tlength;   /* the queue keeps its size */
                 si->attr = a;
                 si->configured_latency = lat;
                 si->missing += (int64_t)a.tlength - (int64_t)old_tlength;
         }
+        device_update_latency(dest);    /* before the data thread renders it (as in _new) */
         si_invoke(si, SI_ADD, false);
         device_streams_changed(old);
         device_streams_changed(dest);

@@ -52,9 +52,16 @@ enum {
         STREAM_NOTIFY_DATA = 1U << 4,
 };
 
+/* Rewinds (backends with DeviceIoBackend.rewind): the render history kept per device
+ * and stream, in render chunks, and how far back a stream's ring keeps played data. */
+#define IO_HIST 128U
+#define IO_REWIND_MAX_USEC 500000ULL
+
 typedef struct StreamRing {
         uint8_t *data;
         size_t size;                    /* power of two */
+        size_t reserve;                 /* bytes behind the read index the writer never
+                                         * overwrites (data a rewind may play again) */
         _Atomic int64_t write_index;
         _Atomic int64_t read_index;
 } StreamRing;
@@ -94,6 +101,12 @@ typedef struct SinkInputIo {
         DspRemap remap;
         DspResampler *resampler;
         size_t frame_size;
+        /* rewind history: read index and playing_for at the start of render chunk
+         * seq (hist_tag = seq + 1 when valid), and the highest read index so far */
+        int64_t hist_rd[IO_HIST];
+        uint64_t hist_pf[IO_HIST];
+        uint64_t hist_tag[IO_HIST];
+        int64_t rd_max;
 } SinkInputIo;
 
 struct SinkInput {
@@ -125,6 +138,7 @@ struct SinkInput {
         StreamRing ring;
         _Atomic uint32_t notify;
         _Atomic int64_t underflow_index;
+        _Atomic bool want_rewind;       /* waiting for data: new data should rewind the device */
         const SinkInputOwnerOps *ops;
         void *owner;
         SinkInputIo io;
@@ -289,6 +303,9 @@ typedef struct DeviceIoBackend {
         void (*fd_ready)(DeviceIo *io, int fd, short revents);
         /* Optional: the data thread called device_io_notify_backend() (control thread). */
         void (*notify)(DeviceIo *io);
+        /* The backend rewinds (device_io_rewindable/device_io_rewind): the engine keeps
+         * a render history and asks for rewinds (device_io_take_rewind_request). */
+        bool rewind;
 } DeviceIoBackend;
 
 struct DeviceIo {
@@ -317,6 +334,12 @@ struct DeviceIo {
         CVolume soft_volume;            /* with use_soft_volume: what software applies */
         bool use_soft_volume;           /* (the rest of Device.volume is in hardware) */
         _Atomic bool backend_notify;
+        bool in_tick;                   /* in backend->tick/fd_ready: notify when it ends */
+        uint64_t hist_seq;              /* rewind history: next render chunk number */
+        uint64_t hist_pos[IO_HIST];     /* frames_done at the start of each chunk */
+        uint64_t rewind_barrier;        /* no rewind to a chunk before this one */
+        _Atomic bool rewind_requested;
+        bool notify_deferred;
         bool suspended;
         void *notify_handle;
         _Atomic uint64_t underruns;
@@ -344,6 +367,20 @@ void device_io_capture(DeviceIo *io, const void *src, size_t frames);
 void device_io_set_poll_fd(DeviceIo *io, int fd, short events);
 /* makes the control thread call backend->notify (coalesced). */
 void device_io_notify_backend(DeviceIo *io);
+/* Rewinds (backend->rewind), data thread: something changed what the rendered audio should
+ * be (a stream started, was corked/removed/flushed, a volume changed); clears the request; */
+bool device_io_take_rewind_request(DeviceIo *io);
+/* whether the device may keep a deep queue: rewinds work (no monitor stream already
+ * received the audio, no stream is draining); */
+bool device_io_rewind_ok(DeviceIo *io);
+/* the most frames (<= max) the streams can be rolled back by (0: none); */
+size_t device_io_rewindable(DeviceIo *io, size_t max);
+/* rolls the streams back by at most frames (the backend dropped that many rendered frames
+ * from its queue): returns how many it rolled back (<= frames; the backend forwards the
+ * rest again); */
+size_t device_io_rewind(DeviceIo *io, size_t frames);
+/* any thread: ask the data thread to rewind (it ticks at once). */
+void device_io_request_rewind(DeviceIo *io);
 
 /* ---- sample cache ---- */
 

@@ -36,6 +36,9 @@
  *                      error; "ABSURD" makes the pointer jump 100 s ahead
  *                      once (an absurd avail/delay); the fault is logged in
  *                      the events file once per kind
+ *   transfer_us 0      (pulsecompat addition) transfer() takes this long
+ *                      (a slow bus, or a loaded machine: widens the time the
+ *                      application spends filling the buffer)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -67,6 +70,7 @@ struct simhw {
 	unsigned int fixed_rate, fixed_channels, sine_hz;
 	snd_pcm_format_t fixed_format; /* SND_PCM_FORMAT_UNKNOWN = any */
 	long max_buffer_bytes, granularity, drift_ppm, fifo_frames, xrun_at_ms;
+	long transfer_us;         /* pulsecompat addition: a slow transfer() */
 	/* resources */
 	int tfd, out_fd, in_fd, mixer_fd, excl_fd;
 	FILE *events;
@@ -451,6 +455,8 @@ static snd_pcm_sframes_t simhw_transfer(snd_pcm_ioplug_t *io, const snd_pcm_chan
 	int e = fault(s);
 	if (e)
 		return e;
+	if (s->transfer_us > 0)
+		usleep((useconds_t)(s->transfer_us < 100000 ? s->transfer_us : 100000));
 	snd_pcm_channel_area_t ring[io->channels];
 	unsigned int bits = snd_pcm_format_physical_width(io->format);
 	for (unsigned int c = 0; c < io->channels; c++) {
@@ -697,6 +703,7 @@ SND_PCM_PLUGIN_DEFINE_FUNC(simhw)
 			else if (!strcmp(id, "drift_ppm")) s->drift_ppm = v;
 			else if (!strcmp(id, "fifo_frames")) s->fifo_frames = v;
 			else if (!strcmp(id, "xrun_at_ms")) s->xrun_at_ms = v;
+			else if (!strcmp(id, "transfer_us")) s->transfer_us = v;
 			else if (!strcmp(id, "period_irq")) s->period_irq = v != 0;
 			else err = -EINVAL;
 		}

@@ -8,12 +8,16 @@
  * Data thread (DeviceIoBackend.tick / .fd_ready, engine/device-io.c): the
  * backend drives the clock. Two modes:
  *  - timer scheduling (tsched, the default): a large hardware buffer (2 s
- *    or what the device allows), of which only a small part is kept
- *    filled: the lowest configured latency of the streams, at most
- *    ALSA_MAX_FILL_USEC, at least watermark + ALSA_MIN_SLEEP_USEC. We do
- *    not rewind: keeping the fill small is what makes a new stream or a
- *    software volume change audible quickly (within the fill, ≤ 25 ms by
- *    default). The thread sleeps until the fill has drained to the
+ *    or what the device allows), of which the lowest configured latency of
+ *    the streams is kept filled: up to ALSA_DEEP_FILL_USEC while rewinds
+ *    can take it back (device_io_rewind_ok), else ALSA_MAX_FILL_USEC; at
+ *    least watermark + ALSA_MIN_SLEEP_USEC. When what is queued must change
+ *    (a stream starts, stops, changes volume, drains) the engine asks for a
+ *    rewind: sink_rewind() drops all but the watermark (snd_pcm_rewind),
+ *    the engine rolls the streams back (device_io_rewind) and we render
+ *    again, so it is heard within the watermark. The minimum latency,
+ *    watermark + ALSA_MIN_CYCLE_USEC, bounds the wake-up rate of low-latency
+ *    streams. The thread sleeps until the fill has drained to the
  *    watermark, measured with snd_pcm_avail() and the card's estimated rate.
  *    The watermark adapts: doubled when a wake-up finds the buffer (nearly)
  *    empty or on an underrun, shrunk by 1/8 after 10 s without trouble.
@@ -50,12 +54,14 @@
 #include "hw/alsa/alsa-mixer.h"
 
 #define ALSA_TSCHED_BUFFER_USEC 2000000ULL
-#define ALSA_TSCHED_PERIOD_USEC 4000U
+#define ALSA_TSCHED_PERIOD_USEC 10000U
 #define ALSA_WATERMARK_USEC 10000ULL
 #define ALSA_MIN_WATERMARK_USEC 1000ULL
 #define ALSA_MIN_SLEEP_USEC 2000ULL
 #define ALSA_MIN_LATENCY_USEC 4000ULL
-#define ALSA_MAX_FILL_USEC 25000ULL
+#define ALSA_MAX_FILL_USEC 50000ULL
+#define ALSA_MIN_CYCLE_USEC 40000ULL    /* shortest planned time between two wake-ups */
+#define ALSA_DEEP_FILL_USEC IO_REWIND_MAX_USEC
 #define ALSA_QUIET_USEC 10000000ULL
 #define ALSA_IDLE_STOP_USEC 1000000ULL
 #define ALSA_RATE_WINDOW_USEC 1000000ULL
@@ -328,6 +334,9 @@ static void snapshot(AlsaPcm *p, uint64_t now) {
 
         if (snd_pcm_delay(p->pcm, &d) < 0)
                 return;
+        /* the delay is of now, not of the tick's start: rendering a deep fill (up
+         * to 500 ms of audio) takes a while, more on a loaded machine */
+        now = C_MAX(now, iothread_now_usec());
         if (d < 0)
                 d = 0;
         if ((snd_pcm_uframes_t)d > 2 * p->buffer_frames)
@@ -353,6 +362,7 @@ static void trouble(AlsaPcm *p, uint64_t now) {
         if (p->fixed_latency_range || !p->tsched)
                 return;
         p->watermark_usec = C_MIN(p->watermark_usec * 2, max);
+        log_debug("Watermark raised to %" PRIu64 " usec.", p->watermark_usec);
 }
 
 static void mark_dead(AlsaPcm *p, DeviceIo *io, int err) {
@@ -498,13 +508,19 @@ static snd_pcm_sframes_t source_read(AlsaPcm *p, DeviceIo *io, snd_pcm_uframes_t
         return (snd_pcm_sframes_t)done;
 }
 
-/* How much audio the sink keeps queued now (usec). */
+/* How much audio the sink keeps queued now (usec): the streams' lowest configured
+ * latency, up to ALSA_DEEP_FILL_USEC while rewinds can take it back (else
+ * ALSA_MAX_FILL_USEC). */
 static uint64_t fill_target_usec(AlsaPcm *p, DeviceIo *io) {
         uint64_t lat = __atomic_load_n(&io->device->configured_latency, __ATOMIC_RELAXED);
         uint64_t max = frames_to_usec(p, p->buffer_frames) * 3 / 4;
+        uint64_t cap = device_io_rewind_ok(io) ? ALSA_DEEP_FILL_USEC : ALSA_MAX_FILL_USEC;
 
-        if (!lat || lat > ALSA_MAX_FILL_USEC)
-                lat = ALSA_MAX_FILL_USEC;
+        if (!lat || lat > cap)
+                lat = cap;
+        /* (the lowest latency granted, watermark + ALSA_MIN_CYCLE_USEC, leaves
+         * ALSA_MIN_CYCLE_USEC between wake-ups; a watermark grown by trouble must
+         * not make us take more than the streams' buffers hold: it shortens that) */
         lat = C_MAX(lat, p->watermark_usec + ALSA_MIN_SLEEP_USEC);
         return C_MIN(lat, max);
 }
@@ -563,6 +579,37 @@ static void alsa_fd_ready(DeviceIo *io, int fd, short revents) {
                 (void)alsa_tick(io, now);       /* an xrun stopped it: start again */
 }
 
+/* Takes back rendered audio that is not played yet (a stream started, stopped or
+ * changed volume): all but the watermark of the queue is dropped (snd_pcm_rewind)
+ * and the streams are rolled back to match; the caller renders it again. */
+static void sink_rewind(AlsaPcm *p, DeviceIo *io) {
+        snd_pcm_sframes_t can, got, avail = snd_pcm_avail(p->pcm);
+        uint64_t fill, keep = usec_to_frames(p, p->watermark_usec), max;
+        size_t n, done;
+
+        if (avail < 0 || (snd_pcm_uframes_t)avail >= p->buffer_frames)
+                return;         /* errors: the caller's next call sees them */
+        fill = p->buffer_frames - (uint64_t)avail;
+        if (fill <= keep)
+                return;
+        can = snd_pcm_rewindable(p->pcm);
+        if (can <= 0)
+                return;
+        max = C_MIN((uint64_t)can, fill - keep);
+        n = device_io_rewindable(io, (size_t)max);
+        if (!n)
+                return;
+        got = snd_pcm_rewind(p->pcm, n);
+        if (got <= 0)
+                return;
+        done = device_io_rewind(io, (size_t)got);
+        if (done < (size_t)got)
+                (void)snd_pcm_forward(p->pcm, (snd_pcm_uframes_t)got - done);
+        p->transferred -= C_MIN(p->transferred, (uint64_t)done);
+        log_debug("Rewind: %zu of %" PRIu64 " queued frames taken back (%zu asked, %ld done by ALSA).",
+                  done, fill, n, (long)got);
+}
+
 static uint64_t sink_tick(AlsaPcm *p, DeviceIo *io, uint64_t now) {
         snd_pcm_sframes_t avail = 0, n;
         uint64_t fill, target, wm, sleep;
@@ -617,6 +664,8 @@ static uint64_t sink_tick(AlsaPcm *p, DeviceIo *io, uint64_t now) {
                 return now + ALSA_MIN_SLEEP_USEC;
         if (!p->tsched)
                 return 0;
+        if (device_io_take_rewind_request(io))
+                sink_rewind(p, io);
         avail = snd_pcm_avail(p->pcm);
         if (avail < 0) {
                 (void)handle_error(p, io, (int)avail, now);
@@ -745,6 +794,7 @@ static const DeviceIoBackend alsa_backend = {
         .tick = alsa_tick,
         .fd_ready = alsa_fd_ready,
         .notify = alsa_notify,
+        .rewind = true,
 };
 
 static void close_fn(IoThread *t, void *arg) {
@@ -1131,8 +1181,8 @@ int alsa_pcm_device_new(Core *c, Module *m, const AlsaPcmConfig *cfg, Device **r
         if (cfg->n_ports && device_attach_card_ports(d, cfg->ports, cfg->n_ports, NULL) < 0)
                 log_warn("Could not attach the card's ports to '%s'.", d->name);
         if (p->tsched)
-                device_set_latency_range(d, C_MAX(ALSA_MIN_LATENCY_USEC, p->watermark_usec + ALSA_MIN_SLEEP_USEC),
-                                         C_MIN(ALSA_MAX_FILL_USEC, frames_to_usec(p, p->buffer_frames) / 2));
+                device_set_latency_range(d, C_MAX(ALSA_MIN_LATENCY_USEC, p->watermark_usec + ALSA_MIN_CYCLE_USEC),
+                                         C_MIN(ALSA_DEEP_FILL_USEC, frames_to_usec(p, p->buffer_frames) / 2));
         else
                 device_set_latency_range(d, frames_to_usec(p, p->buffer_frames),
                                          frames_to_usec(p, p->buffer_frames));

@@ -22,12 +22,18 @@
  * available (plugging headphones) and away from one that became
  * unavailable.
  *
- * UCM. If snd_use_case_mgr_open() succeeds for the card (use_ucm=1, the
- * default), each verb becomes a profile "<verb>" with one sink (the first
- * device's PlaybackPCM) and/or one source (CapturePCM), every UCM device a
- * port of the matching direction, plus "off". Switching to a verb sets it
- * with snd_use_case_set("_verb"); port switches do not enable/disable UCM
- * devices yet (documented limitation).
+ * UCM. With use_ucm=1 (the default) snd_use_case_mgr_open() is tried on the
+ * card's control name ("hw:ID", or control= for cards that are not kernel
+ * cards: alsa-lib then finds ucm2/conf.virt.d/<name>.conf). If it opens and
+ * has a verb with a PlaybackPCM or CapturePCM, each verb becomes a profile
+ * "<verb>" (described by the verb's comment) with one sink (the first
+ * device's PlaybackPCM) and/or one source (the first CapturePCM); the
+ * devices on those PCMs become ports "[Out] <device>" / "[In] <device>"
+ * (PulseAudio 15's names) with the UCM Playback/CapturePriority, and their
+ * JackControl (on JackCTL or the card's ctl) decides availability. Profile
+ * switches set the verb ("off": "Inactive"); a device's port becoming
+ * active enables the UCM device (EnableSequence) after disabling the old
+ * one: the card wraps the devices' ops with a set_port (ucm_set_port).
  *
  * A profile switch keeps the devices both profiles have (output → duplex
  * adds a source and leaves the sink and its streams alone), creates the new
@@ -60,6 +66,8 @@ typedef struct ProfileData {
         char *pcm_capture;
         char *ucm_verb;                 /* UCM profiles only */
         char *mapping;                  /* "analog-stereo" or the verb, for names */
+        char *mixer_playback;           /* UCM PlaybackMixerElem / CaptureMixerElem */
+        char *mixer_capture;
 } ProfileData;
 
 /* A "... Jack" control and the port it decides. */
@@ -86,7 +94,12 @@ typedef struct AlsaCard {
         void *ctl_watch;
         Jack jacks[MAX_JACKS];
         size_t n_jacks;
+        char *jack_ctl;                 /* UCM: the ctl name ctl was opened with */
         snd_use_case_mgr_t *ucm;
+        char *ucm_card;                 /* the name UCM was opened with */
+        /* UCM: the devices' ops with set_port switching UCM devices */
+        DeviceOps sink_ops, source_ops;
+        const DeviceOps *sink_base_ops, *source_base_ops;
 } AlsaCard;
 
 static const char *const alsa_card_args[] = {
@@ -156,6 +169,8 @@ static void profile_data_free(ProfileData *pd) {
         free(pd->pcm_capture);
         free(pd->ucm_verb);
         free(pd->mapping);
+        free(pd->mixer_playback);
+        free(pd->mixer_capture);
         free(pd);
 }
 
@@ -270,6 +285,7 @@ static void ports_for(AlsaCard *ac, uint8_t dir, DevicePort **out, size_t *n) {
 }
 
 static void jack_update(AlsaCard *ac, Jack *j);
+static void jacks_start(AlsaCard *ac);
 
 static void ctl_on_event(void *userdata) {
         AlsaCard *ac = userdata;
@@ -397,6 +413,15 @@ static void setup_mixer_ports(AlsaCard *ac, CardProfile *out, CardProfile *in,
                 return;
         }
         ac->ctl = ctl;
+        jacks_start(ac);
+}
+
+/* Reads the jacks' initial states and watches ac->ctl for their changes. */
+static void jacks_start(AlsaCard *ac) {
+        snd_ctl_t *ctl = ac->ctl;
+
+        if (!ctl || ac->n_jacks == 0)
+                return;
         for (size_t i = 0; i < ac->n_jacks; i++) {
                 int v = jack_read(ctl, ac->jacks[i].id);
 
@@ -417,83 +442,313 @@ static void setup_mixer_ports(AlsaCard *ac, CardProfile *out, CardProfile *in,
 
 /* ---- UCM ---- */
 
-/* Profiles and ports from the card's UCM verbs/devices. Return: true if UCM
- * configured the card (profiles added), false to fall back. */
-static bool setup_ucm(AlsaCard *ac) {
-        const char **verbs = NULL;
-        char ucm_card[128];
-        int nv, added = 0;
+#define UCM_MAX_VERBS 32
+#define UCM_MAX_DEVICES 32
+#define UCM_OUT_PREFIX "[Out] "
+#define UCM_IN_PREFIX "[In] "
 
-        if (!ac->device_id)
-                return false;
-        snprintf(ucm_card, sizeof(ucm_card), "hw:%s", ac->device_id);
-        if (snd_use_case_mgr_open(&ac->ucm, ucm_card) < 0) {
-                ac->ucm = NULL;
-                return false;
+/* "<key>/<device>/<verb>" of the UCM configuration, or NULL (malloc'ed). */
+static char *ucm_value(AlsaCard *ac, const char *key, const char *dev, const char *verb) {
+        const char *v = NULL;
+        char id[512];
+
+        if (snprintf(id, sizeof(id), "%s/%s/%s", key, dev, verb) >= (int)sizeof(id))
+                return NULL;
+        if (snd_use_case_get(ac->ucm, id, &v) < 0 || !v)
+                return NULL;
+        if (!*v || strlen(v) > 256) {   /* nothing usable */
+                free((void *)v);
+                return NULL;
         }
-        nv = snd_use_case_verb_list(ac->ucm, &verbs);
-        for (int i = 0; i + 1 < nv && i < 64; i += 2) {
-                const char *verb = verbs[i], **devs = NULL;
-                char *play = NULL, *cap = NULL, id[512];
-                CardProfile *p;
-                int nd;
+        return (char *)v;
+}
 
-                snprintf(id, sizeof(id), "_devices/%s", verb);
-                nd = snd_use_case_get_list(ac->ucm, id, &devs);
-                for (int k = 0; k + 1 < nd && k < 128; k += 2) {
-                        const char *v = NULL;
+/* The UCM device a port stands for: its name without the "[Out] "/"[In] " prefix. */
+static const char *ucm_port_device(const DevicePort *p) {
+        if (name_starts(p->name, UCM_OUT_PREFIX))
+                return p->name + strlen(UCM_OUT_PREFIX);
+        if (name_starts(p->name, UCM_IN_PREFIX))
+                return p->name + strlen(UCM_IN_PREFIX);
+        return p->name;
+}
 
-                        snprintf(id, sizeof(id), "PlaybackPCM/%s/%s", devs[k], verb);
-                        if (!play && snd_use_case_get(ac->ucm, id, &v) == 0 && v)
-                                play = (char *)v;
-                        else
-                                free((void *)v);
-                        v = NULL;
-                        snprintf(id, sizeof(id), "CapturePCM/%s/%s", devs[k], verb);
-                        if (!cap && snd_use_case_get(ac->ucm, id, &v) == 0 && v)
-                                cap = (char *)v;
-                        else
-                                free((void *)v);
+static uint32_t ucm_port_type(const char *dev, bool out) {
+        if (strstr(dev, "Headphone") || strstr(dev, "Headset"))
+                return out ? PORT_TYPE_HEADPHONES : PORT_TYPE_MIC;
+        if (strstr(dev, "Speaker"))
+                return PORT_TYPE_SPEAKER;
+        if (strstr(dev, "Mic"))
+                return PORT_TYPE_MIC;
+        return PORT_TYPE_LINE;
+}
+
+/* Scans ctl's element list for an element named name. Return: a new id or NULL. */
+static snd_ctl_elem_id_t *ctl_find_elem(snd_ctl_t *ctl, const char *name) {
+        snd_ctl_elem_list_t *list = NULL;
+        snd_ctl_elem_id_t *id = NULL;
+        unsigned n;
+
+        if (snd_ctl_elem_list_malloc(&list) < 0)
+                return NULL;
+        if (snd_ctl_elem_list(ctl, list) < 0)
+                goto out;
+        n = C_MIN(snd_ctl_elem_list_get_count(list), 4096U);
+        if (snd_ctl_elem_list_alloc_space(list, n) < 0 || snd_ctl_elem_list(ctl, list) < 0)
+                goto out;
+        n = C_MIN(n, snd_ctl_elem_list_get_used(list));
+        for (unsigned i = 0; i < n; i++) {
+                const char *en = snd_ctl_elem_list_get_name(list, i);
+
+                if (en && strcmp(en, name) == 0) {
+                        if (snd_ctl_elem_id_malloc(&id) == 0)
+                                snd_ctl_elem_list_get_id(list, i, id);
+                        break;
                 }
-                p = (play || cap) ? add_profile(ac, verb, verbs[i + 1] && *verbs[i + 1] ? verbs[i + 1] : verb,
-                                                play, cap, verb, verb, 1000 + (uint32_t)(64 - i),
-                                                (!play || pcm_opens(play, SND_PCM_STREAM_PLAYBACK)) &&
-                                                (!cap || pcm_opens(cap, SND_PCM_STREAM_CAPTURE)))
-                                  : NULL;
-                for (int k = 0; p && k + 1 < nd && k < 128; k += 2) {
-                        const char *v = NULL;
-                        bool is_play;
+        }
+out:
+        snd_ctl_elem_list_free_space(list);
+        snd_ctl_elem_list_free(list);
+        return id;
+}
+
+/* JackControl (on JackCTL, default the card's UCM name) of a UCM device decides
+ * the availability of port. All jacks must live on one control device (the
+ * first one opened); others are ignored with a message. */
+static void ucm_add_jack(AlsaCard *ac, DevicePort *port, const char *dev, const char *verb) {
+        _c_cleanup_free_ char *jack = ucm_value(ac, "JackControl", dev, verb);
+        _c_cleanup_free_ char *jctl = ucm_value(ac, "JackCTL", dev, verb);
+        const char *ctl_name = jctl ? jctl : ac->ucm_card;
+        snd_ctl_elem_id_t *id;
+        int r;
+
+        if (!jack)
+                return;
+        if (ac->ctl && !c_streq(ac->jack_ctl, ctl_name)) {
+                log_info("alsa-card %s: jack %s of %s is on %s, not %s: ignored", ac->card->name,
+                         jack, dev, ctl_name, ac->jack_ctl);
+                return;
+        }
+        if (!ac->ctl) {
+                r = snd_ctl_open(&ac->ctl, ctl_name, SND_CTL_NONBLOCK);
+                if (r < 0) {
+                        log_info("alsa-card %s: jack control device %s: %s", ac->card->name,
+                                 ctl_name, snd_strerror(r));
+                        ac->ctl = NULL;
+                        return;
+                }
+                ac->jack_ctl = strdup(ctl_name);
+        }
+        id = ctl_find_elem(ac->ctl, jack);
+        if (!id) {
+                log_info("alsa-card %s: no jack control \"%s\" on %s", ac->card->name, jack,
+                         ctl_name);
+                return;
+        }
+        if (!add_jack(ac, id, port))
+                snd_ctl_elem_id_free(id);
+}
+
+/* The port of UCM device dev (described by its comment) in one direction,
+ * created on first use. */
+static DevicePort *ucm_port(AlsaCard *ac, const char *dev, const char *comment, const char *verb,
+                            bool out) {
+        _c_cleanup_free_ char *name = NULL, *prio = NULL;
+        DevicePort *port;
+        unsigned long pr = 100;
+
+        if (asprintf(&name, "%s%s", out ? UCM_OUT_PREFIX : UCM_IN_PREFIX, dev) < 0) {
+                name = NULL;
+                return NULL;
+        }
+        port = card_find_port(ac->card, name);
+        if (port)
+                return port;
+        prio = ucm_value(ac, out ? "PlaybackPriority" : "CapturePriority", dev, verb);
+        if (prio) {
+                char *end;
+                unsigned long x = strtoul(prio, &end, 10);
+
+                if (end != prio && !*end && x <= 100000)
+                        pr = x;
+        }
+        port = card_add_port(ac->card, name, comment && *comment ? comment : dev,
+                             out ? PORT_DIRECTION_OUTPUT : PORT_DIRECTION_INPUT, (uint32_t)pr, 0,
+                             ucm_port_type(dev, out));
+        if (port)
+                ucm_add_jack(ac, port, dev, verb);
+        return port;
+}
+
+/* One verb: a profile with the first PlaybackPCM as sink and the first
+ * CapturePCM as source; the devices on those PCMs become its ports. Return: 1 if
+ * a profile was added, 0 if not, -ENOMEM. */
+static int ucm_add_verb(AlsaCard *ac, const char *verb, const char *comment, uint32_t prio) {
+        _c_cleanup_free_ char *play = NULL, *cap = NULL, *pelem = NULL, *celem = NULL;
+        const char **devs = NULL;
+        char id[512];
+        CardProfile *p;
+        ProfileData *pd;
+        int nd, n;
+
+        snprintf(id, sizeof(id), "_devices/%s", verb);
+        nd = snd_use_case_get_list(ac->ucm, id, &devs);
+        if (nd < 0)
+                return 0;
+        n = C_MIN(nd, UCM_MAX_DEVICES * 2);
+        for (int k = 0; k + 1 < n; k += 2) {
+                if (!play && (play = ucm_value(ac, "PlaybackPCM", devs[k], verb)))
+                        pelem = ucm_value(ac, "PlaybackMixerElem", devs[k], verb);
+                if (!cap && (cap = ucm_value(ac, "CapturePCM", devs[k], verb)))
+                        celem = ucm_value(ac, "CaptureMixerElem", devs[k], verb);
+        }
+        p = NULL;
+        if (play || cap)
+                p = add_profile(ac, verb, comment && *comment ? comment : verb, play, cap, verb,
+                                verb, prio,
+                                (!play || pcm_opens(play, SND_PCM_STREAM_PLAYBACK)) &&
+                                (!cap || pcm_opens(cap, SND_PCM_STREAM_CAPTURE)));
+        if (p) {
+                pd = p->userdata;
+                pd->mixer_playback = pelem;
+                pd->mixer_capture = celem;
+                pelem = celem = NULL;
+        }
+        for (int k = 0; p && k + 1 < n; k += 2) {
+                for (int dir = 0; dir < 2; dir++) {
+                        _c_cleanup_free_ char *pcm = ucm_value(ac, dir ? "CapturePCM" : "PlaybackPCM",
+                                                               devs[k], verb);
                         DevicePort *port;
 
-                        snprintf(id, sizeof(id), "PlaybackPCM/%s/%s", devs[k], verb);
-                        is_play = snd_use_case_get(ac->ucm, id, &v) == 0;
-                        free((void *)v);
-                        port = card_find_port(ac->card, devs[k]);
-                        if (!port)
-                                port = card_add_port(ac->card, devs[k],
-                                                     devs[k + 1] && *devs[k + 1] ? devs[k + 1] : devs[k],
-                                                     is_play ? PORT_DIRECTION_OUTPUT
-                                                             : PORT_DIRECTION_INPUT,
-                                                     100, 0, 0);
+                        if (!pcm)
+                                continue;
+                        if (!c_streq(pcm, dir ? cap : play)) {
+                                log_info("alsa-card %s: UCM device %s of %s is on %s, not %s: "
+                                         "no port (one sink and one source per verb)",
+                                         ac->card->name, devs[k], verb, pcm, dir ? cap : play);
+                                continue;
+                        }
+                        port = ucm_port(ac, devs[k], devs[k + 1], verb, !dir);
                         if (port)
                                 (void)card_port_add_profile(port, p);
                 }
-                if (p)
+        }
+        if (nd > 0)
+                snd_use_case_free_list(devs, nd);
+        if ((play || cap) && !p)
+                return -ENOMEM;
+        return p ? 1 : 0;
+}
+
+/* Profiles and ports from the card's UCM verbs/devices (ucm_card: the name
+ * given to snd_use_case_mgr_open, "hw:ID" or the control= name). Return: true
+ * if UCM configured the card (profiles added), false to fall back. */
+static bool setup_ucm(AlsaCard *ac, const char *ucm_card) {
+        const char **verbs = NULL;
+        int nv, added = 0, r = 0;
+
+        if (snd_use_case_mgr_open(&ac->ucm, ucm_card) < 0) {
+                log_debug("alsa-card %s: no UCM configuration for %s", ac->card->name, ucm_card);
+                ac->ucm = NULL;
+                return false;
+        }
+        ac->ucm_card = strdup(ucm_card);
+        nv = ac->ucm_card ? snd_use_case_verb_list(ac->ucm, &verbs) : -ENOMEM;
+        for (int i = 0; i + 1 < nv && i < UCM_MAX_VERBS * 2 && r >= 0; i += 2) {
+                /* earlier verbs first, as the configuration lists them */
+                r = ucm_add_verb(ac, verbs[i], verbs[i + 1],
+                                 1000U + (uint32_t)(UCM_MAX_VERBS - i / 2));
+                if (r > 0)
                         added++;
-                free(play);
-                free(cap);
-                if (nd > 0)
-                        snd_use_case_free_list(devs, nd);
         }
         if (nv > 0)
                 snd_use_case_free_list(verbs, nv);
         if (added == 0) {
+                /* nothing usable: the fixed profiles, and no UCM ports or jacks */
+                log_info("alsa-card %s: UCM configuration of %s has no usable verb", ac->card->name,
+                         ucm_card);
                 snd_use_case_mgr_close(ac->ucm);
                 ac->ucm = NULL;
                 return false;
         }
-        log_info("alsa-card %s: %d profile(s) from UCM", ac->card->name, added);
+        log_info("alsa-card %s: %d profile(s) from UCM (%s)", ac->card->name, added, ucm_card);
+        jacks_start(ac);
         return true;
+}
+
+/* Enables (runs the EnableSequence of) or disables the UCM device of port.
+ * Return: 0 or -errno. */
+static int ucm_port_enable(AlsaCard *ac, DevicePort *port, bool enable) {
+        const char *dev = ucm_port_device(port);
+        char id[300];
+        long st = 0;
+        int r;
+
+        snprintf(id, sizeof(id), "_devstatus/%s", dev);
+        if (snd_use_case_geti(ac->ucm, id, &st) >= 0 && (st != 0) == enable)
+                return 0;
+        r = snd_use_case_set(ac->ucm, enable ? "_enadev" : "_disdev", dev);
+        if (r < 0)
+                log_warn("alsa-card %s: UCM %s %s: %s", ac->card->name,
+                         enable ? "enabling" : "disabling", dev, snd_strerror(r));
+        return r;
+}
+
+/* Whether the UCM device of port is the active port of another card device
+ * (a Headset with a playback and a capture side). */
+static bool ucm_device_used_elsewhere(AlsaCard *ac, Device *d, DevicePort *port) {
+        Device *other = d == ac->sink ? ac->source : ac->sink;
+
+        return other && other != d && other->active_port &&
+               strcmp(ucm_port_device(other->active_port), ucm_port_device(port)) == 0;
+}
+
+/* DeviceOps.set_port of UCM card devices: the old port's device is disabled
+ * and the new one enabled (in that order: UCM devices often conflict). */
+static int ucm_set_port(Device *d, DevicePort *p) {
+        AlsaCard *ac = d->card ? d->card->userdata : NULL;
+        const DeviceOps *base;
+        DevicePort *old = d->active_port;
+        int r;
+
+        if (!ac)
+                return ENGINE_E_INTERNAL;
+        base = d->kind == DEVICE_SINK ? ac->sink_base_ops : ac->source_base_ops;
+        if (base && base->set_port) {
+                r = base->set_port(d, p);
+                if (r)
+                        return r;
+        }
+        if (!ac->ucm)
+                return 0;
+        if (old && old != p && !ucm_device_used_elsewhere(ac, d, old))
+                (void)ucm_port_enable(ac, old, false);
+        r = ucm_port_enable(ac, p, true);
+        if (r < 0) {
+                if (old && old != p)
+                        (void)ucm_port_enable(ac, old, true);
+                return ENGINE_E_INTERNAL;
+        }
+        return 0;
+}
+
+/* A new device of a UCM profile: port switches go through ucm_set_port, and
+ * the UCM device of its initial port is enabled. */
+static void ucm_attach(AlsaCard *ac, Device *d) {
+        bool sink = d->kind == DEVICE_SINK;
+        DeviceOps *ops = sink ? &ac->sink_ops : &ac->source_ops;
+
+        if (sink)
+                ac->sink_base_ops = d->ops;
+        else
+                ac->source_base_ops = d->ops;
+        if (d->ops)
+                *ops = *d->ops;
+        else
+                memset(ops, 0, sizeof(*ops));
+        ops->set_port = ucm_set_port;
+        d->ops = ops;
+        if (d->active_port)
+                (void)ucm_port_enable(ac, d->active_port, true);
 }
 
 /* ---- profiles ---- */
@@ -552,6 +807,7 @@ static int make_device(AlsaCard *ac, CardProfile *p, DeviceKind kind, Device **r
         cfg.kind = kind;
         cfg.device = sink ? pd->pcm_playback : pd->pcm_capture;
         cfg.control = ac->control;
+        cfg.mixer_element = sink ? pd->mixer_playback : pd->mixer_capture;
         cfg.name = name;
         cfg.description = desc;
         cfg.card = ac->card;
@@ -579,12 +835,20 @@ static int bring_up(AlsaCard *ac, CardProfile *p) {
         Device *ns = NULL, *nsrc = NULL;
         int r;
 
-        if (pd->ucm_verb && ac->ucm) {
-                r = snd_use_case_set(ac->ucm, "_verb", pd->ucm_verb);
+        if (ac->ucm) {
+                /* "off": no verb (runs the DisableSequences of what was enabled) */
+                const char *verb = pd->ucm_verb ? pd->ucm_verb : SND_USE_CASE_VERB_INACTIVE;
+                const char *cur = NULL;
+
+                if (snd_use_case_get(ac->ucm, "_verb", &cur) < 0)
+                        cur = NULL;
+                r = c_streq(cur, verb) ? 0 : snd_use_case_set(ac->ucm, "_verb", verb);
+                free((void *)cur);
                 if (r < 0) {
-                        log_warn("alsa-card %s: UCM verb %s: %s", ac->card->name, pd->ucm_verb,
+                        log_warn("alsa-card %s: UCM verb %s: %s", ac->card->name, verb,
                                  snd_strerror(r));
-                        return ENGINE_E_INTERNAL;
+                        if (pd->ucm_verb)
+                                return ENGINE_E_INTERNAL;
                 }
         }
         if (pd->pcm_playback && !ac->sink) {
@@ -603,6 +867,10 @@ static int bring_up(AlsaCard *ac, CardProfile *p) {
                 ac->sink = ns;
         if (nsrc)
                 ac->source = nsrc;
+        if (ac->ucm && ns)
+                ucm_attach(ac, ns);
+        if (ac->ucm && nsrc)
+                ucm_attach(ac, nsrc);
         return 0;
 }
 
@@ -794,8 +1062,9 @@ static int alsa_card_init(Module *m, ModArgs *ma) {
         AlsaCard *ac;
         int r;
 
-        if (!id && !(modargs_get(ma, "pcm_playback", NULL) || modargs_get(ma, "pcm_capture", NULL))) {
-                log_error("alsa-card: device_id= (or pcm_playback=/pcm_capture=) is required");
+        if (!id && !(modargs_get(ma, "pcm_playback", NULL) || modargs_get(ma, "pcm_capture", NULL) ||
+                     modargs_get(ma, "control", NULL))) {
+                log_error("alsa-card: device_id= (or pcm_playback=/pcm_capture=/control=) is required");
                 return ENGINE_E_INVALID;
         }
         if (id && (!*id || strlen(id) > 64 || strspn(id, "abcdefghijklmnopqrstuvwxyz"
@@ -825,7 +1094,8 @@ static int alsa_card_init(Module *m, ModArgs *ma) {
                 return r;
         ac->device_id = id ? strdup(id) : NULL;
         ac->name = sanitize_name(modargs_get(ma, "name", id ? id : modargs_get(ma, "pcm_playback",
-                                                  modargs_get(ma, "pcm_capture", "card"))));
+                                                  modargs_get(ma, "pcm_capture",
+                                                  modargs_get(ma, "control", "card")))));
         if ((id && !ac->device_id) || !ac->name)
                 return -ENOMEM;
         if (modargs_get(ma, "sink_name", NULL)) {
@@ -885,8 +1155,11 @@ static int alsa_card_init(Module *m, ModArgs *ma) {
                 }
         }
 
-        if (use_ucm && !modargs_get(ma, "pcm_playback", NULL) && !modargs_get(ma, "pcm_capture", NULL))
-                ucm = setup_ucm(ac);
+        /* UCM is looked up by the control device's name: "hw:ID" for a kernel
+         * card (its driver/name select the configuration), or control= (a
+         * non-kernel card: ucm2/conf.virt.d/<name>.conf, see docs/cards.md) */
+        if (use_ucm && ac->control)
+                ucm = setup_ucm(ac, ac->control);
         if (!ucm) {
                 CardProfile *out, *in, *duplex;
                 bool po, co;
@@ -935,6 +1208,8 @@ static void alsa_card_done(Module *m) {
                 snd_ctl_close(ac->ctl);
         if (ac->ucm)
                 snd_use_case_mgr_close(ac->ucm);
+        free(ac->ucm_card);
+        free(ac->jack_ctl);
         proplist_free(ac->sink_props);
         proplist_free(ac->source_props);
         free(ac->device_id);
