@@ -50,7 +50,9 @@ static void server_reads(Pstream *ps, ShmImports *im, bool *dead) {
                         return;
                 }
                 CHECK(f->length <= PSTREAM_FRAME_MAX);
-                if (f->flags & PSTREAM_FLAG_SHM_DATA) {
+                /* control-channel SHM release (0x40000000) / revoke (0xC0000000, which
+                 * shares the SHMDATA bit) carry no payload and no reference */
+                if (!frame_is_packet(f) && (f->flags & PSTREAM_FLAG_SHM_DATA)) {
                         CHECK(f->length == SHM_REF_SIZE);
                         CHECK(shm_ref_parse(f->payload, f->length, &ref) == 0);
                         if (shm_imports_check(im, &ref, 4096) == 0)
