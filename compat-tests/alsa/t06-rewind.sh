@@ -3,7 +3,7 @@
 #   a) stream A (pacat, default buffer: the sink keeps ~0.5 s queued) plays
 #      silence; the sink's reported latency shows the deep queue (highest of
 #      8 readings > 250 ms).
-#   b) after 1.5 s stream B (indexed frames, default buffer) starts: its first
+#   b) once the queue is >= 400 ms deep, stream B (6 s of indexed frames) starts: its first
 #      frame is played by the card (card clock: the events log's start time +
 #      the frame's position in card0-play.wav / 48 kHz) within 250 ms of B's
 #      launch (pacat start-up included; without a rewind it would come after
@@ -19,8 +19,8 @@ compat_write_script \
     "load-module module-alsa-sink device=card0 control=card0 sink_name=alsa0 format=s16le rate=48000 channels=2"
 compat_start_daemon
 al_renice
-st_sig gen index "$T/b.raw" --raw --frames 144000 || compat_fatal "signal generation failed"
-head -c 1536000 /dev/zero >"$T/zero.raw"        # 8 s of silence
+st_sig gen index "$T/b.raw" --raw --frames 288000 || compat_fatal "signal generation failed"
+head -c 2304000 /dev/zero >"$T/zero.raw"        # 12 s of silence
 
 now_ms() { "$COMPAT_PY" -c 'import time; print("%.3f" % (time.clock_gettime(time.CLOCK_MONOTONIC) * 1000))'; }
 
@@ -40,7 +40,24 @@ for _ in $(seq 8); do
 done
 compat_log "sink latency with stream A alone (highest of 8 readings): $lat usec"
 [ -n "$lat" ] && [ "$lat" -gt 250000 ] || compat_fail "no deep queue with a default-buffer stream (latency ${lat:-?} usec)"
+# Launch B (and later change its volume) only while the queue is at least 400 ms deep,
+# so that without a rewind B could not be heard before ~300 ms (the checks say 250):
+# a sink that does not rewind fails this test every time, not by bad luck.
+wait_deep() {
+    local l
+    for _ in $(seq 60); do
+        compat_pactl list sinks
+        l=$(printf '%s\n' "$PACTL_OUT" | awk '/Name: alsa0/ { k = 1 } k && /^\tLatency:/ { print $2; exit }')
+        if [ -n "$l" ] && [ "$l" -ge 400000 ]; then
+            compat_log "queue $l usec deep: $1 now"
+            return 0
+        fi
+        sleep 0.02
+    done
+    compat_fail "the queue never reached 400 ms before $1"
+}
 sleep 0.5
+wait_deep "launching stream B"
 tb=$(now_ms)
 timeout -k 3 30 pacat -d alsa0 --format=s16le --rate=48000 --channels=2 --raw "$T/b.raw" \
     >"$T/logs/pacat-b.log" 2>&1 </dev/null &
@@ -49,6 +66,7 @@ COMPAT_BG_PIDS="$COMPAT_BG_PIDS $pb"
 sleep 1.5
 compat_pactl list short sink-inputs
 idx=$(printf '%s\n' "$PACTL_OUT" | awk 'NR == 2 { print $1 }')
+wait_deep "changing B's volume"
 tv=$(now_ms)
 [ -n "$idx" ] && compat_pactl set-sink-input-volume "$idx" 50% || compat_fail "stream B not found for the volume change"
 rc=0; wait "$pb" || rc=$?
@@ -104,6 +122,8 @@ if not (-20 < delay_v < 250):
     print("volume change too late"); ok = False
 if n < 48000:
     print("too few unscaled frames of B before the volume change"); ok = False
+if n >= 288000:
+    print("B played to its end unscaled: the volume change came too late to check"); ok = False
 sys.exit(0 if ok else 1)
 PY
 compat_finish
