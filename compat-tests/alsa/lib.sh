@@ -61,6 +61,25 @@ al_events() {
     cat "$SIMHW_OUT/$1-events.log" 2>/dev/null || true
 }
 
+# al_wait_stopped CARD [SECONDS]: wait (default 5 s) until the card's playback
+# PCM is stopped (as many "playback stop" as "playback start" events). The
+# simulated DAC writes what it played to CARDNAME-play.wav only when the
+# application looks at the pointer (or stops the PCM); an idle sink keeps a deep
+# queue of silence and looks rarely (every ~0.5 s), then stops after
+# ALSA_IDLE_STOP_USEC (1 s). Once it has stopped (the last start/stop event is
+# a stop), everything it played is in the file.
+al_wait_stopped() {
+    local card=$1 secs=${2:-5} i last
+    for ((i = 0; i < secs * 20; i++)); do
+        last=$(awk '$2 == "playback" && ($3 == "start" || $3 == "stop") { l = $3 } END { print l }' \
+            "$SIMHW_OUT/$card-events.log" 2>/dev/null)
+        [ "$last" = stop ] && return 0
+        sleep 0.05
+    done
+    compat_fail "$card: the sink did not stop its PCM within $secs s of going idle"
+    return 1
+}
+
 # al_cpu_ticks PID: utime+stime of a process in clock ticks.
 al_cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0

@@ -38,7 +38,7 @@ tr '\r' '\n' <"$T/pacat.err" | grep -v '^Time: ' >"$T/logs/pacat.log"
 under=$(tr '\r' '\n' <"$T/pacat.err" | sed '/^Got EOF\./q' | grep -c '^Stream underrun\.' || true)
 tr '\r' '\n' <"$T/pacat.err" | grep -m1 '^Buffer metrics' | sed "s/^/[$COMPAT_TEST_NAME]   /" >&2
 compat_log "underruns before EOF: $under; CPU others/total/daemon: $load"
-sleep 1.2
+al_wait_stopped card0
 xr=$(grep -c ' xrun ' "$O/card0-events.log" || true)
 al_wav_data "$O/card0-play.wav" "$T/a.raw"
 runs=$(st_sig runs "$T/a.raw") || compat_fatal "analysis failed"
@@ -78,7 +78,7 @@ rc=0; wait "$pb" || rc=$?
 [ "$rc" -eq 0 ] || compat_fail "the indexed stream's pacat exited $rc"
 rc=0; wait "$pz" || rc=$?
 [ "$rc" -eq 0 ] || compat_fail "the silent stream's pacat exited $rc"
-sleep 1.2
+al_wait_stopped card0
 grep -q 'xrun reason=injected-file' "$O/card0-events.log" || compat_fail "the card logged no injected xrun"
 grep -q 'xrun(s) so far, recovered' "$COMPAT_LOG" || compat_fail "the daemon did not log the recovered xrun"
 tail -c +$((size_before + 1)) "$O/card0-play.wav" >"$T/b-after.raw"

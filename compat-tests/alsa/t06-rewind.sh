@@ -72,7 +72,7 @@ tv=$(now_ms)
 rc=0; wait "$pb" || rc=$?
 [ "$rc" -eq 0 ] || compat_fail "stream B's pacat exited $rc"
 kill "$pa" 2>/dev/null; wait "$pa" 2>/dev/null
-sleep 1.2
+al_wait_stopped card0
 al_wav_data "$O/card0-play.wav" "$T/out.raw"
 t0=$(awk '$2 == "playback" && $3 == "start" { print $1; exit }' "$O/card0-events.log")
 [ -n "$t0" ] || compat_fatal "no start in the card's events log"
