@@ -69,7 +69,8 @@ static void playback_maybe_request(PlaybackStream *p) {
         packet_begin(&w, PROTO_CMD_REQUEST, PROTO_TAG_ASYNC);
         tagstruct_put_u32(&w, p->channel);
         tagstruct_put_u32(&w, n);
-        (void)conn_send_packet(p->conn, &w);
+        if (conn_send_packet(p->conn, &w) == 0)
+                conn_srb_batch(p->conn, sample_spec_bytes_to_usec(p->si->attr.minreq, &p->si->spec));
 }
 
 /* ---- engine → connection ---- */

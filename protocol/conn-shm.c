@@ -8,7 +8,9 @@
  * copies its audio through the socket, which libpulse supports fully.
  *
  * Import (client -> server audio): REGISTER_MEMFD_SHMID gives a pool fd per
- * shm_id (protocol/wire/shm.c keeps it and reads with pread()); a memblock
+ * shm_id (protocol/wire/shm.c maps it read-only and copies out of the mapping
+ * under a SIGBUS guard, so a peer truncating its pool is an error, not a
+ * crash); a memblock
  * frame with SHMDATA|MEMFD_BLOCK names a range in it. The range is checked,
  * copied once into a per-connection scratch buffer, handed to the stream
  * exactly like an inline memblock, and the block is released at once (the
@@ -22,6 +24,16 @@
  * from then on the pstream reads the ring (and the socket, for EOF), and
  * writes the ring once the socket queue has drained. Our eventfd is one
  * more io source on the loop.
+ *
+ * REQUEST batching: a REQUEST sent on a srbchannel connection makes the
+ * client write its audio within a fraction of a millisecond. Rather than be
+ * woken by every client's eventfd (16 streams: ~10 wake-ups of the main loop
+ * per 10 ms period, each a context switch), the connection is marked
+ * signalled on our side (srb_suppress: the client's post skips the eventfd
+ * write) and one timer SRB_BATCH_USEC later reads every batched ring, then
+ * acknowledges (back to being woken). A client's packet in that window waits
+ * at most SRB_BATCH_USEC; streams with a minreq under SRB_BATCH_MIN_REQUEST_USEC
+ * are not batched.
  *
  * Every violation (unknown shm id, range outside the pool, POSIX reference,
  * wrong ack tag, a registration without exactly one fd) drops the
@@ -131,6 +143,53 @@ void conn_shm_offer_srbchannel(Conn *c) {
         c->srb_tag = tag;
         srb = NULL;
         log_debug("Client %u: srbchannel offered (tag %u)", conn_index(c), tag);
+}
+
+#define SRB_BATCH_USEC 1500ULL
+#define SRB_BATCH_MIN_REQUEST_USEC 8000ULL
+
+static int protocol_on_srb_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Protocol *p = userdata;
+        Conn *c;
+
+        c_list_for_each_entry_safe(c, t, &p->conns, link) {
+                if (!c->srb_batched)
+                        continue;
+                c->srb_batched = false;
+                if (c->dead || !c->ps.srb)
+                        continue;
+                srb_ack_polled(c->ps.srb);
+                c->srb_batches++;
+                (void)conn_process(c);
+        }
+        return 0;
+}
+
+void conn_srb_batch(Conn *c, uint64_t min_request_usec) {
+        Protocol *p = c->proto;
+        uint64_t now;
+        int enabled = SD_EVENT_OFF;
+
+        if (!c->ps.srb || c->dead || !p->event || c->srb_batched ||
+            min_request_usec < SRB_BATCH_MIN_REQUEST_USEC)
+                return;
+        if (sd_event_now(p->event, CLOCK_MONOTONIC, &now) < 0)
+                return;
+        if (!p->srb_poll) {
+                if (sd_event_add_time(p->event, &p->srb_poll, CLOCK_MONOTONIC, now + SRB_BATCH_USEC, 1,
+                                      protocol_on_srb_poll, p) < 0)
+                        return;
+        } else if (sd_event_source_get_enabled(p->srb_poll, &enabled) < 0 || enabled == SD_EVENT_OFF) {
+                if (sd_event_source_set_time(p->srb_poll, now + SRB_BATCH_USEC) < 0 ||
+                    sd_event_source_set_enabled(p->srb_poll, SD_EVENT_ONESHOT) < 0)
+                        return;
+        }
+        srb_suppress(c->ps.srb);
+        c->srb_batched = true;
+}
+
+void protocol_srb_poll_free(Protocol *p) {
+        p->srb_poll = sd_event_source_disable_unref(p->srb_poll);
 }
 
 static int conn_on_srb(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -246,13 +305,15 @@ void conn_shm_log_stats(Conn *c) {
         const Srb *srb = c->ps.srb;
 
         log_debug("Client %u: transport: shm=%s, %llu memfd blocks (%llu bytes), srbchannel=%s "
-                  "(%llu bytes in, %llu out, %llu wake-ups sent, %llu full-ring stalls)",
+                  "(%llu bytes in, %llu out, %llu wake-ups sent, %llu full-ring stalls, "
+                  "%llu batched reads)",
                   conn_index(c), c->shm ? "yes" : "no", (unsigned long long)c->shm_blocks,
                   (unsigned long long)c->shm_bytes, srb ? "yes" : "no",
                   (unsigned long long)(srb ? srb->bytes_in : 0),
                   (unsigned long long)(srb ? srb->bytes_out : 0),
                   (unsigned long long)(srb ? srb->signals_sent : 0),
-                  (unsigned long long)(srb ? srb->full_stalls : 0));
+                  (unsigned long long)(srb ? srb->full_stalls : 0),
+                  (unsigned long long)c->srb_batches);
 }
 
 void conn_shm_deinit(Conn *c) {

@@ -141,6 +141,8 @@ struct Conn {
         Srb *srb_offered;               /* ENABLE_SRBCHANNEL sent, ack not yet seen */
         uint32_t srb_tag;
         sd_event_source *srb_io;        /* our ring eventfd, once the ring is in use */
+        bool srb_batched;               /* REQUEST sent, ring polled by Protocol.srb_poll */
+        uint64_t srb_batches;           /* times the ring was read by Protocol.srb_poll */
 };
 
 struct Protocol {
@@ -158,6 +160,8 @@ struct Protocol {
          * no empty wake-up per REQUEST. EPOLLOUT is armed only when a socket is full. */
         CList out_pending;
         sd_event_source *out_flush;
+        /* REQUEST batching on srbchannel connections (conn-shm.c, conn_srb_batch) */
+        sd_event_source *srb_poll;
         /* Optional access hook for system mode: return 0 to allow the peer. */
         int (*check_peer)(Protocol *p, const struct ucred *peer, void *userdata);
         void *check_peer_userdata;
@@ -272,6 +276,11 @@ int conn_shm_frame(Conn *c, const Frame *f);
 void conn_shm_log_stats(Conn *c);
 /* Frees the SHM state (connection teardown). */
 void conn_shm_deinit(Conn *c);
+/* A REQUEST went out on c for a stream whose minreq is min_request_usec: if c
+ * uses the srbchannel, collect the answer by polling its ring shortly after,
+ * together with the other connections', instead of being woken by each. */
+void conn_srb_batch(Conn *c, uint64_t min_request_usec);
+void protocol_srb_poll_free(Protocol *p);
 int cmd_register_memfd_shmid(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts);
 int cmd_enable_srbchannel(Conn *c, uint32_t command, uint32_t tag, Tagstruct *ts);
 

@@ -212,6 +212,7 @@ Protocol *protocol_free(Protocol *p) {
                 core_remove_listener(&p->core_listener);
         sd_event_source_disable_unref(p->flush);
         sd_event_source_disable_unref(p->out_flush);
+        protocol_srb_poll_free(p);
         sd_event_unref(p->event);
         if (global_protocol == p)
                 global_protocol = NULL;

@@ -138,15 +138,19 @@ compat_write_script() {
 }
 
 # The fixed option set every test uses (pulseaudio's own option syntax).
+# COMPAT_SHM=yes: with memfd SHM and the srbchannel (the '-shm' test variants).
 COMPAT_BASE_FLAGS=(
     --daemonize=no --exit-idle-time=-1 --use-pid-file=no --system=no
-    --realtime=no --high-priority=no --disable-shm=yes --log-target=stderr
+    --realtime=no --high-priority=no --disable-shm="$([ "${COMPAT_SHM:-}" = yes ] && echo no || echo yes)"
+    --log-target=stderr
 )
 
 # compat_start_daemon [EXTRA FLAGS…]: start $COMPAT_BIN with the startup
 # script, wait (≤ 30 s) until the socket accepts connections.
 compat_start_daemon() {
     local bin=${COMPAT_DAEMON_OVERRIDE:-$COMPAT_BIN}
+    # the -shm variants check the transport in the debug log (compat_finish)
+    [ "${COMPAT_SHM:-}" = yes ] && [ -z "${COMPAT_REFERENCE:-}" ] && set -- --log-level=debug "$@"
     : >>"$COMPAT_LOG"
     {
         printf '### %s -n -F %s' "$bin" "$COMPAT_SCRIPT"
@@ -259,6 +263,11 @@ compat__on_exit() {
 
 # compat_finish: end of test.
 compat_finish() {
+    # the -shm variants: the clients really used memfd SHM and the srbchannel
+    if [ "${COMPAT_SHM:-}" = yes ] && [ -z "${COMPAT_REFERENCE:-}" ] && [ -n "${COMPAT_DAEMON_PID:-}" ]; then
+        grep -q "using the srbchannel" "$COMPAT_LOG" ||
+            compat_fail "COMPAT_SHM=yes, but no client used the srbchannel (daemon log)"
+    fi
     if [ "$COMPAT_FAILS" -gt 0 ]; then
         compat_log "$COMPAT_FAILS assertion(s) failed"
         exit 1

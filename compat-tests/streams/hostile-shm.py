@@ -20,7 +20,9 @@ Positive controls (they prove the checks below can fail):
 Violations (the connection must be dropped, the daemon must survive):
   * reference with an unknown shm id; offset + length one past the pool;
     offset near 2^32 (overflow); length 0; POSIX reference (no MEMFD bit);
-  * a pool truncated after registration, referenced inside its old size;
+  * a pool truncated after registration, referenced inside its old size, on
+    a page past the new end (the daemon's mapping faults: SIGBUS, guarded;
+    bytes past the end but on the last page read as zeros, as in any mapping);
   * REGISTER_MEMFD_SHMID without an fd, with a pipe, the same id twice;
   * ENABLE_SRBCHANNEL ack with a wrong tag; DISABLE_SRBCHANNEL;
   * ring A count above the capacity; negative ring B count.
@@ -484,8 +486,10 @@ def cmd_cases():
         lambda: case_bad_ref("reference offset near 2^32 (overflow)", (4242, 0xFFFFFFC0, 0x80)),
         lambda: case_bad_ref("reference of length 0", (4242, 0, 0)),
         lambda: case_bad_ref("POSIX reference (no MEMFD bit)", (4242, 0, 64), flags=F_SHMDATA),
-        lambda: case_bad_ref("pool truncated after registration", (4242, 2048, 1024),
+        lambda: case_bad_ref("pool truncated after registration", (4242, 16384, 1024),
                              pool=65536, truncate_to=1024),
+        lambda: case_bad_ref("pool truncated, reference across the new end's page",
+                             (4242, 2048, 8192), pool=65536, truncate_to=1024),
         lambda: case_register("REGISTER_MEMFD_SHMID without an fd", []),
         lambda: case_register("REGISTER_MEMFD_SHMID with a pipe", list(os.pipe())),
         lambda: case_register("REGISTER_MEMFD_SHMID twice with the same id",

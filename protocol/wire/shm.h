@@ -4,11 +4,12 @@
  * A peer that negotiated memfd SHM registers its pool with REGISTER_MEMFD_SHMID
  * (one memfd per shm_id) and then sends audio as 16-byte references
  * (block_id, shm_id, offset, length; big-endian) instead of the bytes.
- * ShmImports is the per-connection table of registered pools. The bytes are
- * copied out with pread(), never through a mapping: the peer keeps its fd and
- * may truncate the memfd at any time (libpulse does not seal it), and a read
- * from a truncated mapping would be a SIGBUS in the daemon; pread() just
- * comes back short.
+ * ShmImports is the per-connection table of registered pools, each mapped
+ * read-only at registration. The peer keeps its fd and may truncate the memfd
+ * at any time (libpulse does not seal it): reading a truncated mapping raises
+ * SIGBUS, so the bytes are copied out under a SIGBUS guard (shm.c; a
+ * process-wide handler that only acts inside a guarded copy) and a truncated
+ * pool reads as SHM_E_RANGE.
  *
  * shm_memfd_new() makes our own sealed memfd (the srbchannel ring).
  */
@@ -48,6 +49,7 @@ typedef struct ShmRef {
 typedef struct ShmPool {
         uint32_t shm_id;
         int fd;
+        void *map;              /* PROT_READ, MAP_SHARED, size bytes */
         uint64_t size;          /* st_size at registration */
 } ShmPool;
 
@@ -72,8 +74,9 @@ void shm_imports_deinit(ShmImports *im);
  * pool, computed without overflow; length 1 .. max_length).
  * Return: 0, SHM_E_UNKNOWN, SHM_E_RANGE. */
 int shm_imports_check(const ShmImports *im, const ShmRef *ref, size_t max_length);
-/* Copies the referenced bytes to buf (ref->length bytes; check first).
- * Return: 0, SHM_E_UNKNOWN, SHM_E_RANGE (the pool shrank), or a negative errno. */
+/* Copies the referenced bytes to buf (ref->length bytes; check first) out of the
+ * mapping, under the SIGBUS guard. Return: 0, SHM_E_UNKNOWN, SHM_E_RANGE (outside
+ * the pool, or the pool shrank under the reference). */
 int shm_imports_read(const ShmImports *im, const ShmRef *ref, void *buf);
 
 /* A new sealed (no shrink, no grow) memfd of size bytes, mapped shared read-write.

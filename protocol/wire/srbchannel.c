@@ -106,6 +106,7 @@ int srb_new_server(Srb **ret) {
         s->fd_wait = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->fd_wait < 0)
                 return -errno;
+        s->own_wait_fd = true;
         s->fd_signal = eventfd(0, EFD_CLOEXEC);
         if (s->fd_signal < 0)
                 return -errno;
@@ -188,6 +189,21 @@ void srb_signal_peer(Srb *s) {
                 ;
 }
 
+void srb_suppress(Srb *s) {
+        __atomic_store_n(&s->my_sem[SEM_SIGNALLED], 1, __ATOMIC_SEQ_CST);
+}
+
+void srb_ack_polled(Srb *s) {
+        /* The peer counts in_pipe up *before* it writes the eventfd: with nothing
+         * counted there is nothing to read. (A peer lying about in_pipe leaves the
+         * eventfd readable: the loop wakes us and srb_ack() reads it.) */
+        if (s->own_wait_fd && __atomic_load_n(&s->my_sem[SEM_IN_PIPE], __ATOMIC_SEQ_CST) <= 0) {
+                __atomic_store_n(&s->my_sem[SEM_SIGNALLED], 0, __ATOMIC_SEQ_CST);
+                return;
+        }
+        srb_ack(s);
+}
+
 void srb_ack(Srb *s) {
         uint64_t v;
 
@@ -211,6 +227,10 @@ void srb_ack(Srb *s) {
                         __atomic_fetch_sub(&s->my_sem[SEM_IN_PIPE],
                                            (int32_t)(v > INT32_MAX ? INT32_MAX : v),
                                            __ATOMIC_SEQ_CST);
+                        /* our own eventfd (not a semaphore): one read takes the
+                         * whole count; a second would only say EAGAIN */
+                        if (s->own_wait_fd)
+                                break;
                         continue;
                 }
                 if (n < 0 && errno == EINTR)

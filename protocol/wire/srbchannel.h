@@ -45,6 +45,7 @@ typedef struct Srb {
         int32_t *my_sem, *peer_sem;     /* shared fdsem data: waiting, signalled, in_pipe */
         int fd_wait;            /* eventfd we poll (owned) */
         bool wait_blocking;     /* fd_wait lacks O_NONBLOCK: poll before reading it */
+        bool own_wait_fd;       /* fd_wait is our eventfd (non-blocking, not a semaphore) */
         int fd_signal;          /* eventfd that wakes the peer (owned) */
         int memfd;              /* until srb_close_memfd() (owned) */
         uint64_t bytes_in, bytes_out;
@@ -68,6 +69,13 @@ void srb_close_memfd(Srb *s);
 /* Our eventfd fired (or we are about to look anyway): consume the signal.
  * Call before srb_read() so that data written after it wakes us again. */
 void srb_ack(Srb *s);
+/* Asks the peer not to wake us for a while (we will look at the ring on our
+ * own, then srb_ack()): marks our side signalled, so the peer's posts skip the
+ * eventfd write. A post racing with it is harmless (one extra eventfd count). */
+void srb_suppress(Srb *s);
+/* srb_ack() when we look without having been woken: skips the eventfd read
+ * when the peer counted no write in flight. */
+void srb_ack_polled(Srb *s);
 /* Copies up to n bytes out of the incoming ring. Signals the peer when the
  * ring was full (its writer is waiting for room).
  * Return: 0 (*ret_n may be 0) or SRB_E_CORRUPT. */

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include "protocol/wire/pstream.h"
 #include "protocol/wire/shm.h"
 #include "protocol/wire/srbchannel.h"
@@ -119,9 +121,40 @@ START_TEST(test_imports_ranges) {
         /* the bytes */
         ck_assert_int_eq(shm_imports_read(&im, &(ShmRef){ 0, 5, 100, 1000 }, out), 0);
         ck_assert_mem_eq(out, data + 100, 1000);
-        /* the peer shrinks its pool: a short read, no SIGBUS */
+        shm_imports_deinit(&im);
+}
+END_TEST
+
+/* The peer shrinks its pool under our mapping: pages past the new end fault
+ * (SIGBUS, caught by the guard: SHM_E_RANGE), the rest still reads; then a
+ * SIGBUS outside a guarded copy is not swallowed (checked in a child). */
+START_TEST(test_imports_truncated) {
+        ShmImports im = SHM_IMPORTS_NULL;
+        static uint8_t data[3 * 4096], out[8192];
+        pid_t pid;
+        int st;
+
+        for (size_t i = 0; i < sizeof(data); i++)
+                data[i] = (uint8_t)(i * 13);
+        ck_assert_int_eq(shm_imports_add(&im, 5, make_memfd(sizeof(data), data)), 0);
         ck_assert_int_eq(ftruncate(im.pools[0].fd, 512), 0);
-        ck_assert_int_eq(shm_imports_read(&im, &(ShmRef){ 0, 5, 100, 1000 }, out), SHM_E_RANGE);
+        ck_assert_int_eq(shm_imports_read(&im, &(ShmRef){ 0, 5, 8192, 1000 }, out), SHM_E_RANGE);
+        ck_assert_int_eq(shm_imports_read(&im, &(ShmRef){ 0, 5, 100, 8000 }, out), SHM_E_RANGE);
+        /* the guard is re-armed after a fault: again, then a good read */
+        ck_assert_int_eq(shm_imports_read(&im, &(ShmRef){ 0, 5, 4096, 16 }, out), SHM_E_RANGE);
+        ck_assert_int_eq(shm_imports_read(&im, &(ShmRef){ 0, 5, 0, 256 }, out), 0);
+        ck_assert_mem_eq(out, data, 256);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                volatile const uint8_t *m = im.pools[0].map;
+
+                (void)m[8192];          /* unguarded: must die of SIGBUS */
+                _exit(0);
+        }
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        /* killed by SIGBUS (or, under AddressSanitizer, its SIGBUS report and exit 1) */
+        ck_assert((WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS) || (WIFEXITED(st) && WEXITSTATUS(st) != 0));
         shm_imports_deinit(&im);
 }
 END_TEST
@@ -556,6 +589,7 @@ static Suite *srb_suite(void) {
         TC("shm");
         tcase_add_test(tc, test_ref_parse);
         tcase_add_test(tc, test_imports_ranges);
+        tcase_add_test(tc, test_imports_truncated);
         tcase_add_test(tc, test_imports_registration);
         tcase_add_test(tc, test_memfd_sealed);
         TC("ring");
