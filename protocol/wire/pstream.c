@@ -45,6 +45,7 @@ struct PstreamOut {
         CList link;
         size_t size, pos;
         bool with_creds;
+        bool lazy;                      /* the peer need not be woken for it (SHM release) */
         int fds[PSTREAM_MAX_FDS];       /* sent with the first byte, then closed */
         unsigned n_fds;
         uint8_t data[];
@@ -386,6 +387,7 @@ static int pstream_enqueue(Pstream *ps, uint32_t length, uint32_t channel, int64
         o->size = PSTREAM_DESCRIPTOR_SIZE + length;
         o->pos = 0;
         o->with_creds = with_creds;
+        o->lazy = empty_ok;
         o->n_fds = 0;
         wr32(o->data, length);
         wr32(o->data + 4, channel);
@@ -450,7 +452,10 @@ int pstream_send_memblock(Pstream *ps, uint32_t channel, int64_t offset, uint8_t
         return pstream_enqueue(ps, (uint32_t)n, channel, offset, seek, data, false);
 }
 
-/* Copies queued frames into the ring (as much as fits), then wakes the peer once. */
+/* Copies queued frames into the ring (as much as fits), then wakes the peer once:
+ * unless all it got were SHM releases (it reads them with the next REQUEST or
+ * reply, ~one minreq later: a wake-up each would double the client's wake-ups)
+ * or the ring is full (then it must read to make room: wake it). */
 static int pstream_flush_ring(Pstream *ps) {
         bool wrote = false;
         int r = 0;
@@ -464,13 +469,14 @@ static int pstream_flush_ring(Pstream *ps) {
                         r = -EPROTO;    /* the peer broke the ring header: drop it */
                         break;
                 }
-                if (n > 0)
+                if (n > 0 && !o->lazy)
                         wrote = true;
                 o->pos += n;
                 ps->out_bytes -= n;
                 ps->bytes_out += n;
                 if (o->pos < o->size) {
                         ps->srb->full_stalls++;
+                        wrote = true;   /* it must read to make room */
                         break;          /* ring full: the peer signals when it has read */
                 }
                 c_list_unlink(&o->link);

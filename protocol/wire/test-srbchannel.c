@@ -274,6 +274,38 @@ START_TEST(test_signal_only_on_edge) {
 }
 END_TEST
 
+/* REQUEST batching: with our side marked signalled (srb_suppress), the peer's
+ * posts write no eventfd; srb_ack_polled() reads the eventfd only when the peer
+ * counted a write in flight, and afterwards the peer wakes us again. */
+START_TEST(test_suppress_and_polled_ack) {
+        uint8_t b[64] = { 0 }, out[64];
+        Srb *s, *c;
+        size_t n;
+
+        make_pair(&s, &c);
+        srb_suppress(s);
+        for (int i = 0; i < 5; i++) {
+                ck_assert_int_eq(srb_write(c, b, sizeof(b), &n), 0);
+                srb_signal_peer(c);
+        }
+        ck_assert_uint_eq(c->signals_sent, 0);
+        ck_assert(!readable(s->fd_wait));
+        srb_ack_polled(s);              /* nothing in the pipe: no read, signalled cleared */
+        ck_assert_int_eq(*hdr(s, 8 + 4), 0);
+        ck_assert_int_eq(srb_read(s, out, sizeof(out), &n), 0);
+        ck_assert_uint_eq(n, sizeof(out));
+        ck_assert_int_eq(srb_write(c, b, sizeof(b), &n), 0);
+        srb_signal_peer(c);
+        ck_assert_uint_eq(c->signals_sent, 1);
+        ck_assert(readable(s->fd_wait));
+        srb_ack_polled(s);              /* counted: the eventfd is drained */
+        ck_assert(!readable(s->fd_wait));
+        ck_assert_int_eq(*hdr(s, 8 + 8), 0);
+        srb_free(c);
+        srb_free(s);
+}
+END_TEST
+
 START_TEST(test_full_ring_signals_writer) {
         static uint8_t b[40000];
         Srb *s, *c;
@@ -458,6 +490,43 @@ START_TEST(test_pstream_frames_through_ring) {
 }
 END_TEST
 
+/* SHM releases alone do not wake the client (it reads them with its next
+ * REQUEST or reply); anything else does, and so does a ring too full to take
+ * the rest (the client must read to make room). */
+START_TEST(test_pstream_release_is_lazy) {
+        Pstream a, b;
+        Frame *f = NULL;
+        int r;
+
+        make_pstreams_srb(&a, &b);
+        pstream_enable_shm(&b);
+        ck_assert_int_eq(pstream_send_shm_release(&a, 7), 0);
+        ck_assert_int_eq(pstream_flush(&a), 0);
+        ck_assert_uint_eq(a.srb->signals_sent, 0);
+        ck_assert_int_eq(read_one(&b, &f), 0);   /* it is there when the client looks */
+        ck_assert_uint_eq(f->flags, PSTREAM_FLAG_SHM_RELEASE);
+        f = frame_free(f);
+        ck_assert_int_eq(pstream_send_shm_release(&a, 8), 0);
+        ck_assert_int_eq(pstream_send_packet(&a, "\0\0\0\1hello", 9, false), 0);
+        ck_assert_int_eq(pstream_flush(&a), 0);
+        ck_assert_uint_eq(a.srb->signals_sent, 1);
+        ck_assert_int_eq(read_one(&b, &f), 0);
+        f = frame_free(f);
+        ck_assert_int_eq(read_one(&b, &f), 0);
+        ck_assert(frame_is_packet(f));
+        f = frame_free(f);
+        srb_ack(b.srb);                 /* the client slept again: signalled cleared */
+        /* more releases than the 32 kB ring holds: the client is woken to read */
+        for (int i = 0; i < 2000; i++)
+                ck_assert_int_eq(pstream_send_shm_release(&a, (uint32_t)i), 0);
+        r = pstream_flush(&a);
+        ck_assert_int_eq(r, PSTREAM_E_AGAIN);
+        ck_assert_uint_eq(a.srb->signals_sent, 2);
+        pstream_deinit(&a);
+        pstream_deinit(&b);
+}
+END_TEST
+
 START_TEST(test_pstream_eof_on_socket) {
         Pstream a, b;
         Frame *f = NULL;
@@ -599,12 +668,14 @@ static Suite *srb_suite(void) {
         tcase_add_test(tc, test_roundtrip_and_wrap);
         tcase_add_test(tc, test_signal_only_on_edge);
         tcase_add_test(tc, test_full_ring_signals_writer);
+        tcase_add_test(tc, test_suppress_and_polled_ack);
         tcase_add_test(tc, test_lying_counts);
         tcase_add_test(tc, test_client_header_checked);
         tcase_add_test(tc, test_no_lost_wakeup);
         TC("pstream");
         tcase_add_test(tc, test_pstream_frames_through_ring);
         tcase_add_test(tc, test_pstream_eof_on_socket);
+        tcase_add_test(tc, test_pstream_release_is_lazy);
         tcase_add_test(tc, test_pstream_corrupt_ring);
         tcase_add_test(tc, test_pstream_fds_and_shm_frames);
         tcase_add_test(tc, test_shm_descriptors);
