@@ -23,7 +23,6 @@ compat_write_script "$(st_pipe_sink hpipe)" \
     "load-module module-native-protocol-unix socket=$T/run/nosrb srbchannel=no"
 compat_start_daemon --disable-shm=no --log-level=debug
 REF=${COMPAT_REFERENCE:+1}
-st_capture_start hpipe
 st_sig gen chirp "$T/in.wav" --seconds 1 &&
     st_sig gen index "$T/idx2.wav" --frames 88200 &&
     st_sig gen index "$T/idx3.wav" --start 500000 --frames 132300 ||
@@ -32,22 +31,31 @@ st_sig gen chirp "$T/in.wav" --seconds 1 &&
 # transport NTH: the NTH "transport:" line of the daemon log (connections in close order)
 transport_lines() { grep -o 'transport: .*' "$COMPAT_LOG"; }
 
-# 1. paplay through SHM + srbchannel
-n0=$(transport_lines | wc -l)
-st_run 15 paplay paplay -d hpipe "$T/in.wav" || compat_fail "paplay exited non-zero"
-st_settle hpipe 0.3
-st_capture_stop hpipe
-st_check "paplay over SHM + srbchannel: PCM byte-identical and contiguous" \
-    find "$T/in.wav" "$T/hpipe.raw" --trail-silence 0.2
-if [ -z "$REF" ]; then
-    compat_wait_for "the paplay connection to close" 5 \
+# play_case NAME WHAT PATTERN [VAR=VALUE…]: paplay of in.wav into hpipe (with
+# those variables in its environment): the PCM must arrive byte-identical, and
+# (pulsecompat) the connection's "transport:" line must match PATTERN.
+play_case() {
+    local name=$1 what=$2 pattern=$3 n0 line
+    shift 3
+    st_capture_start hpipe
+    n0=$(transport_lines | wc -l)
+    ( [ $# -eq 0 ] || export "$@"; st_run 15 "$name" paplay -d hpipe "$T/in.wav" ) ||
+        compat_fail "$name exited non-zero"
+    st_settle hpipe 0.3
+    st_capture_stop hpipe
+    st_check "$name: PCM byte-identical and contiguous" \
+        find "$T/in.wav" "$T/hpipe.raw" --trail-silence 0.2
+    [ -z "$REF" ] || return 0
+    compat_wait_for "the $name connection to close" 5 \
         sh -c "[ \$(grep -c 'transport: ' '$COMPAT_LOG') -gt $n0 ]"
     line=$(transport_lines | sed -n "$((n0 + 1))p")
-    compat_log "paplay: $line"
-    assert_match "paplay used memfd SHM blocks" 'shm=yes, [1-9][0-9]* memfd blocks' "$line"
-    assert_match "paplay used the srbchannel both ways" \
-        'srbchannel=yes \([1-9][0-9]* bytes in, [1-9][0-9]* out' "$line"
-fi
+    compat_log "$name: $line"
+    assert_match "$what" "$pattern" "$line"
+}
+
+# 1. paplay through SHM + srbchannel
+play_case paplay "paplay used memfd SHM blocks and the srbchannel both ways" \
+    'shm=yes, [1-9][0-9]* memfd blocks .* srbchannel=yes \([1-9][0-9]* bytes in, [1-9][0-9]* out'
 
 # 2. record data through the ring
 timeout -k 2 20 parec -d hpipe.monitor --raw --format=s16le --rate=44100 --channels=2 \
@@ -71,38 +79,11 @@ sys.exit(0 if any(r[0] == 0 and r[1] == 88200 for r in runs) else 1)
 PY
 
 # 3. srbchannel=no socket, and a client without memfd
-st_capture_start hpipe
-n0=$(transport_lines | wc -l)
-PULSE_SERVER=unix:$T/run/nosrb st_run 15 paplay-nosrb paplay -d hpipe "$T/in.wav" ||
-    compat_fail "paplay (srbchannel=no) failed"
-st_settle hpipe 0.3
-st_capture_stop hpipe
-st_check "paplay over SHM without srbchannel: byte-identical" \
-    find "$T/in.wav" "$T/hpipe.raw" --trail-silence 0.2
-if [ -z "$REF" ]; then
-    compat_wait_for "the paplay connection to close" 5 \
-        sh -c "[ \$(grep -c 'transport: ' '$COMPAT_LOG') -gt $n0 ]"
-    line=$(transport_lines | sed -n "$((n0 + 1))p")
-    compat_log "paplay (srbchannel=no): $line"
-    assert_match "srbchannel=no: SHM blocks, no ring" \
-        'shm=yes, [1-9][0-9]* memfd blocks .* srbchannel=no' "$line"
-fi
+play_case paplay-nosrb "srbchannel=no: SHM blocks, no ring" \
+    'shm=yes, [1-9][0-9]* memfd blocks .* srbchannel=no' PULSE_SERVER="unix:$T/run/nosrb"
 printf 'autospawn = no\nenable-memfd = no\n' >"$T/client-nomemfd.conf"
-st_capture_start hpipe
-n0=$(transport_lines | wc -l)
-PULSE_CLIENTCONFIG=$T/client-nomemfd.conf st_run 15 paplay-nomemfd paplay -d hpipe "$T/in.wav" ||
-    compat_fail "paplay (enable-memfd=no) failed"
-st_settle hpipe 0.3
-st_capture_stop hpipe
-st_check "paplay with enable-memfd=no (copied through the socket): byte-identical" \
-    find "$T/in.wav" "$T/hpipe.raw" --trail-silence 0.2
-if [ -z "$REF" ]; then
-    compat_wait_for "the paplay connection to close" 5 \
-        sh -c "[ \$(grep -c 'transport: ' '$COMPAT_LOG') -gt $n0 ]"
-    line=$(transport_lines | sed -n "$((n0 + 1))p")
-    compat_log "paplay (enable-memfd=no): $line"
-    assert_match "a client without memfd gets no SHM" 'shm=no, 0 memfd blocks' "$line"
-fi
+play_case paplay-nomemfd "a client without memfd gets no SHM (copied through the socket)" \
+    'shm=no, 0 memfd blocks' PULSE_CLIENTCONFIG="$T/client-nomemfd.conf"
 
 # 4. hostile SHM input while another client plays
 if [ -z "$REF" ]; then

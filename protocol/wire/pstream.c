@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "protocol/wire/pstream.h"
+#include "protocol/wire/byteorder.h"
 
 #define PSTREAM_IN_BUFFER (64U * 1024U)
 
@@ -135,16 +136,7 @@ int pstream_attach_srb(Pstream *ps, Srb *srb) {
         return 0;
 }
 
-static uint32_t rd32(const uint8_t *p) {
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
-static void wr32(uint8_t *p, uint32_t v) {
-        p[0] = (uint8_t)(v >> 24);
-        p[1] = (uint8_t)(v >> 16);
-        p[2] = (uint8_t)(v >> 8);
-        p[3] = (uint8_t)v;
-}
 
 /* One recvmsg() into the free part of the socket input buffer. */
 static int pstream_fill(Pstream *ps) {
@@ -246,8 +238,8 @@ static bool shm_data_flags_valid(uint32_t flags) {
 }
 
 static int pstream_check_descriptor(Pstream *ps, PstreamIn *pi) {
-        uint32_t length = rd32(pi->desc), channel = rd32(pi->desc + 4);
-        uint32_t flags = rd32(pi->desc + 16);
+        uint32_t length = be32_read(pi->desc), channel = be32_read(pi->desc + 4);
+        uint32_t flags = be32_read(pi->desc + 16);
         Frame *f;
 
         if (length > PSTREAM_FRAME_MAX)
@@ -276,7 +268,7 @@ static int pstream_check_descriptor(Pstream *ps, PstreamIn *pi) {
                 return -ENOMEM;
         f->length = length;
         f->channel = channel;
-        f->offset = (int64_t)((uint64_t)rd32(pi->desc + 8) << 32 | rd32(pi->desc + 12));
+        f->offset = (int64_t)((uint64_t)be32_read(pi->desc + 8) << 32 | be32_read(pi->desc + 12));
         f->flags = flags;
         /* fds that came with this frame's first byte: it is the last frame starting in
          * the read that brought them (its end reaches the end of that read) */
@@ -389,11 +381,11 @@ static int pstream_enqueue(Pstream *ps, uint32_t length, uint32_t channel, int64
         o->with_creds = with_creds;
         o->lazy = empty_ok;
         o->n_fds = 0;
-        wr32(o->data, length);
-        wr32(o->data + 4, channel);
-        wr32(o->data + 8, (uint32_t)((uint64_t)offset >> 32));
-        wr32(o->data + 12, (uint32_t)offset);
-        wr32(o->data + 16, flags);
+        be32_write(o->data, length);
+        be32_write(o->data + 4, channel);
+        be32_write(o->data + 8, (uint32_t)((uint64_t)offset >> 32));
+        be32_write(o->data + 12, (uint32_t)offset);
+        be32_write(o->data + 16, flags);
         if (length > 0)
                 memcpy(o->data + PSTREAM_DESCRIPTOR_SIZE, data, length);
         c_list_link_tail(&ps->out, &o->link);

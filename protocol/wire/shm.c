@@ -22,35 +22,27 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "protocol/wire/shm.h"
+#include "protocol/wire/byteorder.h"
 
-static uint32_t rd32(const uint8_t *p) {
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
-static void wr32(uint8_t *p, uint32_t v) {
-        p[0] = (uint8_t)(v >> 24);
-        p[1] = (uint8_t)(v >> 16);
-        p[2] = (uint8_t)(v >> 8);
-        p[3] = (uint8_t)v;
-}
 
 int shm_ref_parse(const uint8_t *payload, size_t n, ShmRef *ret) {
         if (!payload || n != SHM_REF_SIZE)
                 return SHM_E_INVALID;
         *ret = (ShmRef){
-                .block_id = rd32(payload),
-                .shm_id = rd32(payload + 4),
-                .offset = rd32(payload + 8),
-                .length = rd32(payload + 12),
+                .block_id = be32_read(payload),
+                .shm_id = be32_read(payload + 4),
+                .offset = be32_read(payload + 8),
+                .length = be32_read(payload + 12),
         };
         return 0;
 }
 
 void shm_ref_write(uint8_t out[SHM_REF_SIZE], const ShmRef *ref) {
-        wr32(out, ref->block_id);
-        wr32(out + 4, ref->shm_id);
-        wr32(out + 8, ref->offset);
-        wr32(out + 12, ref->length);
+        be32_write(out, ref->block_id);
+        be32_write(out + 4, ref->shm_id);
+        be32_write(out + 8, ref->offset);
+        be32_write(out + 12, ref->length);
 }
 
 /* ---- the SIGBUS guard ---- */

@@ -15,6 +15,7 @@
 #include "engine/base/macro.h"
 #include "protocol/wire/tagstruct.h"
 #include "protocol/wire/proto.h"
+#include "protocol/wire/byteorder.h"
 
 static const uint8_t *ts_take(Tagstruct *ts, size_t n) {
         if (!ts->error && n > ts->size - ts->pos)
@@ -43,12 +44,9 @@ static bool ts_tag(Tagstruct *ts, uint8_t want) {
         return p != NULL;
 }
 
-static uint32_t be32(const uint8_t *p) {
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static uint64_t be64(const uint8_t *p) {
-        return (uint64_t)be32(p) << 32 | be32(p + 4);
+        return (uint64_t)be32_read(p) << 32 | be32_read(p + 4);
 }
 
 static bool ts_raw_u32(Tagstruct *ts, uint32_t *ret) {
@@ -56,7 +54,7 @@ static bool ts_raw_u32(Tagstruct *ts, uint32_t *ret) {
 
         if (!p)
                 return false;
-        *ret = be32(p);
+        *ret = be32_read(p);
         return true;
 }
 
@@ -168,7 +166,7 @@ void tagstruct_get_sample_spec(Tagstruct *ts, SampleSpec *ret) {
                 return;
         ret->format = p[0];
         ret->channels = p[1];
-        ret->rate = be32(p + 2);
+        ret->rate = be32_read(p + 2);
 }
 
 void tagstruct_get_channel_map(Tagstruct *ts, ChannelMap *ret) {
@@ -205,7 +203,7 @@ void tagstruct_get_cvolume(Tagstruct *ts, CVolume *ret) {
                 return;
         }
         for (unsigned i = 0; i < ret->channels; i++)
-                ret->values[i] = be32(p + 4 * i);
+                ret->values[i] = be32_read(p + 4 * i);
 }
 
 void tagstruct_get_volume(Tagstruct *ts, Volume *ret) {
@@ -329,12 +327,6 @@ static uint8_t *tw_extend(TagstructWriter *w, size_t n) {
         return w->data + w->size - n;
 }
 
-static void wbe32(uint8_t *p, uint32_t v) {
-        p[0] = (uint8_t)(v >> 24);
-        p[1] = (uint8_t)(v >> 16);
-        p[2] = (uint8_t)(v >> 8);
-        p[3] = (uint8_t)v;
-}
 
 void tagstruct_put_u8(TagstructWriter *w, uint8_t v) {
         uint8_t *p = tw_extend(w, 2);
@@ -350,7 +342,7 @@ void tagstruct_put_u32(TagstructWriter *w, uint32_t v) {
 
         if (p) {
                 p[0] = TAG_U32;
-                wbe32(p + 1, v);
+                be32_write(p + 1, v);
         }
 }
 
@@ -359,8 +351,8 @@ static void put_64(TagstructWriter *w, uint8_t tag, uint64_t v) {
 
         if (p) {
                 p[0] = tag;
-                wbe32(p + 1, (uint32_t)(v >> 32));
-                wbe32(p + 5, (uint32_t)v);
+                be32_write(p + 1, (uint32_t)(v >> 32));
+                be32_write(p + 5, (uint32_t)v);
         }
 }
 
@@ -388,8 +380,8 @@ void tagstruct_put_timeval(TagstructWriter *w, const struct timeval *tv) {
 
         if (p) {
                 p[0] = TAG_TIMEVAL;
-                wbe32(p + 1, (uint32_t)tv->tv_sec);
-                wbe32(p + 5, (uint32_t)tv->tv_usec);
+                be32_write(p + 1, (uint32_t)tv->tv_sec);
+                be32_write(p + 5, (uint32_t)tv->tv_usec);
         }
 }
 
@@ -418,7 +410,7 @@ void tagstruct_put_sample_spec(TagstructWriter *w, const SampleSpec *ss) {
                 p[0] = TAG_SAMPLE_SPEC;
                 p[1] = ss->format;
                 p[2] = ss->channels;
-                wbe32(p + 3, ss->rate);
+                be32_write(p + 3, ss->rate);
         }
 }
 
@@ -441,7 +433,7 @@ void tagstruct_put_cvolume(TagstructWriter *w, const CVolume *v) {
                 p[0] = TAG_CVOLUME;
                 p[1] = (uint8_t)n;
                 for (unsigned i = 0; i < n; i++)
-                        wbe32(p + 2 + 4 * i, v->values[i]);
+                        be32_write(p + 2 + 4 * i, v->values[i]);
         }
 }
 
@@ -450,7 +442,7 @@ void tagstruct_put_volume(TagstructWriter *w, Volume v) {
 
         if (p) {
                 p[0] = TAG_VOLUME;
-                wbe32(p + 1, v);
+                be32_write(p + 1, v);
         }
 }
 
@@ -459,7 +451,7 @@ void tagstruct_put_arbitrary(TagstructWriter *w, const void *data, size_t n) {
 
         if (p) {
                 p[0] = TAG_ARBITRARY;
-                wbe32(p + 1, (uint32_t)n);
+                be32_write(p + 1, (uint32_t)n);
                 if (n)
                         memcpy(p + 5, data, n);
         }
