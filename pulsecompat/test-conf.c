@@ -13,25 +13,13 @@
 #include <unistd.h>
 #include "engine/base/log.h"
 #include "pulsecompat/conf.h"
+#include "engine/base/test-fds.h"
 
 /* ---- fixture: a temp dir, the log captured in a file, fd counting ---- */
 
 static char tmpdir[64];
 static char logpath[128];
 static int fds_before;
-
-static int count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        int n = 0;
-
-        ck_assert_ptr_nonnull(d);
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1;   /* the DIR's own fd */
-}
 
 static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
         return remove(p);

@@ -12,23 +12,11 @@
 #include "engine/base/log.h"
 #include "pulsecompat/conf.h"
 #include "pulsecompat/options.h"
+#include "engine/base/test-fds.h"
 
 static char logpath[64];
 static int fds_before;
 static DaemonConf conf;
-
-static int count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        int n = 0;
-
-        ck_assert_ptr_nonnull(d);
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1;
-}
 
 static void setup(void) {
         int fd;

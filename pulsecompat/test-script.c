@@ -14,6 +14,7 @@
 #include "engine/base/log.h"
 #include "pulsecompat/conf.h"
 #include "pulsecompat/script.h"
+#include "engine/base/test-fds.h"
 
 /* ---- mock daemon ---- */
 
@@ -122,19 +123,6 @@ static bool m_exists(void *ud, const char *name) {
 static char tmpdir[64];
 static char logpath[128];
 static int fds_before;
-
-static int count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        int n = 0;
-
-        ck_assert_ptr_nonnull(d);
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1;
-}
 
 static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
         return remove(p);

@@ -20,21 +20,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "protocol/wire/pstream.h"
+#include "engine/base/test-fds.h"
 
 /* ---- fixture ---- */
-
-static int count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *e;
-        int n = 0;
-
-        ck_assert_ptr_nonnull(d);
-        while ((e = readdir(d)))
-                if (e->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1;   /* the DIR's own fd */
-}
 
 static int fds_at_setup;
 

@@ -23,19 +23,7 @@
 #include "protocol/wire/pstream.h"
 #include "protocol/wire/shm.h"
 #include "protocol/wire/srbchannel.h"
-
-static int count_fds(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *e;
-        int n = 0;
-
-        ck_assert_ptr_nonnull(d);
-        while ((e = readdir(d)))
-                if (e->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1;
-}
+#include "engine/base/test-fds.h"
 
 static int fds_at_setup;
 
