@@ -174,6 +174,10 @@ struct Device {
         FormatInfo **formats;
         size_t n_formats;
         CList streams;                  /* SinkInput.device_link / SourceOutput.device_link */
+        /* main thread: the next entry of streams that device_io_on_notify() will visit;
+         * device_unlink_stream() moves it on, so that a callback may free or move any
+         * stream of the list (a connection closing frees all of its streams) */
+        CList *notify_next;
         const DeviceOps *ops;
         void *userdata;
         bool linked;

@@ -657,20 +657,27 @@ static void handle_so_notify(SourceOutput *so) {
 
 static void device_io_on_notify(void *userdata) {
         DeviceIo *io = userdata;
-        Device *d = io->device;
-        SinkInput *si;
-        SourceOutput *so;
+        Device *d = io->device, *mon = d->kind == DEVICE_SINK ? NULL : d;
+        CList *it;
 
         iothread_notify_ack(&io->thread);
+        /* A callback may free or move *any* stream of the list, not only its own
+         * (a client whose connection fails closes, and all its streams go): the
+         * next entry is kept in Device.notify_next, which unlinking moves on. */
         if (d->kind == DEVICE_SINK) {
-                c_list_for_each_entry_safe(si, t, &d->streams, device_link)
-                        handle_si_notify(si);
-                if (d->monitor)
-                        c_list_for_each_entry_safe(so, t2, &d->monitor->streams, device_link)
-                                handle_so_notify(so);
-        } else {
-                c_list_for_each_entry_safe(so, t3, &d->streams, device_link)
-                        handle_so_notify(so);
+                for (it = d->streams.next; it != &d->streams; it = d->notify_next) {
+                        d->notify_next = it->next;
+                        handle_si_notify(c_container_of(it, SinkInput, device_link));
+                }
+                d->notify_next = NULL;
+                mon = d->monitor;
+        }
+        if (mon) {
+                for (it = mon->streams.next; it != &mon->streams; it = mon->notify_next) {
+                        mon->notify_next = it->next;
+                        handle_so_notify(c_container_of(it, SourceOutput, device_link));
+                }
+                mon->notify_next = NULL;
         }
         /* Last: the backend may suspend the device or schedule its removal. */
         if (atomic_exchange_explicit(&io->backend_notify, false, memory_order_acq_rel) &&

@@ -254,6 +254,14 @@ static void device_state_update(Device *d, bool always_event) {
         }
 }
 
+/* Takes a stream off its device's list; moves device_io_on_notify()'s cursor
+ * past it first, should the notify loop be running (see Device.notify_next). */
+static void device_unlink_stream(Device *d, CList *link) {
+        if (d && d->notify_next == link)
+                d->notify_next = link->next;
+        c_list_unlink(link);
+}
+
 static void device_streams_changed(Device *d) {
         device_state_update(d, true);
 }
@@ -592,7 +600,7 @@ void sink_input_free(SinkInput *si) {
         if (si->linked) {
                 si_invoke(si, SI_REMOVE, false);
                 si->linked = false;
-                c_list_unlink(&si->device_link);
+                device_unlink_stream(sink, &si->device_link);
                 idxmap_remove(&c->sink_inputs, si->index);
                 core_post_event(c, FACILITY_SINK_INPUT, EVENT_REMOVE, si->index);
                 if (sink)
@@ -810,7 +818,7 @@ int sink_input_move(SinkInput *si, Device *dest) {
                 return r < 0 ? r : ENGINE_E_INVALID;
         }
         dsp_resampler_free(old_rs);
-        c_list_unlink(&si->device_link);
+        device_unlink_stream(si->sink, &si->device_link);
         si->sink = dest;
         c_list_link_tail(&dest->streams, &si->device_link);
         {
@@ -1078,7 +1086,7 @@ void source_output_free(SourceOutput *so) {
         if (so->linked) {
                 so_invoke(so, SO_REMOVE, false);
                 so->linked = false;
-                c_list_unlink(&so->device_link);
+                device_unlink_stream(src, &so->device_link);
                 idxmap_remove(&c->source_outputs, so->index);
                 core_post_event(c, FACILITY_SOURCE_OUTPUT, EVENT_REMOVE, so->index);
                 if (src)
@@ -1190,7 +1198,7 @@ int source_output_move(SourceOutput *so, Device *dest) {
                 return r < 0 ? r : ENGINE_E_INVALID;
         }
         dsp_resampler_free(old_rs);
-        c_list_unlink(&so->device_link);
+        device_unlink_stream(so->source, &so->device_link);
         so->source = dest;
         c_list_link_tail(&dest->streams, &so->device_link);
         so_invoke(so, SO_ADD, false);

@@ -12,6 +12,16 @@ usage: hostile-streams.py cases         the single-connection cases below
                                         does), never read the socket, hold
                                         it SECS seconds (prints "STALLING"
                                         when set up)
+       hostile-streams.py vanish ROUNDS SOURCE
+                                        ROUNDS times: 3 record streams on one
+                                        connection from SOURCE, read for
+                                        0.2 s, then shutdown(SHUT_RD): the
+                                        daemon's next write of record data
+                                        fails (EPIPE) while it is handing
+                                        out the source's data, and the
+                                        connection with all its streams goes
+                                        in the middle of that loop (a
+                                        use-after-free found by CI)
        hostile-streams.py rate SECS SOURCE
                                         control: one such stream, read for
                                         SECS; prints "RATE bytes/s"
@@ -41,6 +51,7 @@ Environment: COMPAT_SOCKET, HOME (the daemon's, for the cookie),
 COMPAT_DAEMON_PID.  Python stdlib only.
 """
 import os
+import socket
 import struct
 import sys
 import time
@@ -447,6 +458,30 @@ def cmd_stall(secs, source, n_streams=3, maxlength=1 << 20):
     return 0
 
 
+def cmd_vanish(rounds, source, n_streams=3):
+    """See the usage: a recording client whose socket stops taking data."""
+    for i in range(rounds):
+        c = connect()
+        for _ in range(n_streams):
+            r = c.request(lambda t: create_record(t, ss(*STALL_SPEC), STALL_POSITIONS, source,
+                                                  fragsize=6144))
+            if not (isinstance(r, tuple) and r[0] == "REPLY"):
+                print("record stream not created: %r" % (r,))
+                return 1
+        t0 = time.monotonic()
+        got = 0
+        while time.monotonic() - t0 < 0.2:
+            f = c.read_frame(time.monotonic() + 0.5)
+            if isinstance(f, str):
+                break
+            got += len(f[1])
+        c.s.shutdown(socket.SHUT_RD)
+        time.sleep(0.3)
+        c.close()
+        print("round %d: %d bytes of record data, then SHUT_RD" % (i, got))
+    return 0
+
+
 def cmd_rate(secs, source):
     """Control measurement: how many bytes/s does one such stream deliver
     to a client that does read?"""
@@ -473,6 +508,8 @@ def cmd_rate(secs, source):
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "stall":
         sys.exit(cmd_stall(float(sys.argv[2]), sys.argv[3]))
+    if len(sys.argv) >= 4 and sys.argv[1] == "vanish":
+        sys.exit(cmd_vanish(int(sys.argv[2]), sys.argv[3]))
     if len(sys.argv) >= 4 and sys.argv[1] == "rate":
         sys.exit(cmd_rate(float(sys.argv[2]), sys.argv[3]))
     sys.exit(cmd_cases())

@@ -68,6 +68,25 @@ PY
 ) || compat_fail "stream A did not keep playing after the other paplay was SIGKILLed"
 printf '%s\n' "$res" | sed "s/^/[$COMPAT_TEST_NAME]   /" >&2
 compat_daemon_alive || compat_fail "the daemon is no longer running"
+
+# A recording client (3 streams on one connection) whose socket stops taking
+# data while the monitor is handing out data: the write fails in the middle of
+# the loop over the monitor's streams and the connection goes with all three
+# (a use-after-free of the next stream in that loop, found by CI under ASan).
+st_capture_start hpipe
+st_run 20 paplay-c paplay -d hpipe "$T/a.wav" & pc=$!
+st_wait_sink_inputs 1
+timeout -k 3 20 "$COMPAT_PY" "$STREAMS_DIR/hostile-streams.py" vanish 5 hpipe.monitor \
+    >"$T/logs/vanish.log" 2>&1 || compat_fail "hostile-streams.py vanish failed"
+sed "s/^/[$COMPAT_TEST_NAME]   vanish: /" "$T/logs/vanish.log" >&2
+grep -q "round 4: [1-9][0-9]* bytes" "$T/logs/vanish.log" ||
+    compat_fail "the vanishing recorder got no record data (the case would prove nothing)"
+compat_daemon_alive || compat_fatal "the daemon died when a recording client's socket stopped taking data"
+wait $pc || compat_fail "paplay C failed while recording clients vanished"
+st_settle hpipe 0.2
+st_capture_stop hpipe
+compat_pactl info
+assert_eq "pactl info works after the vanishing recorders" 0 "$PACTL_RC"
 pactl_ok list short sinks
 assert_match "sinks intact" $'\thpipe\t' "$PACTL_OUT"
 compat_finish
