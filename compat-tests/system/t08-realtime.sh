@@ -58,14 +58,21 @@ start_daemon() {
     [ -S "$SOCK" ] || { cat "$d/log" >&2; fail "$tag: daemon did not start"; return 1; }
     LOG=$d/log
 }
-# thread_sched PID COMM: "policy rt_priority" of the first thread named COMM
+# thread_sched PID COMM: "policy rt_priority" of the first thread named COMM,
+# waiting up to 5 s for it (the socket exists before the pipe sink's module,
+# loaded after the protocol's, has started its thread), then 0.2 s more (the
+# thread asks for its policy as it starts); "none" if it never came
 thread_sched() {
-    local t
-    for t in /proc/$1/task/*; do
-        if [ "$(cat "$t/comm" 2>/dev/null)" = "$2" ]; then
-            awk '{print $41, $40}' "$t/stat"
-            return 0
-        fi
+    local t i
+    for ((i = 0; i < 100; i++)); do
+        for t in /proc/$1/task/*; do
+            if [ "$(cat "$t/comm" 2>/dev/null)" = "$2" ]; then
+                sleep 0.2
+                awk '{print $41, $40}' "$t/stat"
+                return 0
+            fi
+        done
+        sleep 0.05
     done
     echo "none"
 }
