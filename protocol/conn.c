@@ -99,7 +99,10 @@ void conn_reply_error(Conn *c, uint32_t tag, uint32_t error) {
         (void)conn_send_packet(c, &w);
 }
 
+static void conn_release(Conn *c);
+
 static void conn_free(Conn *c) {
+        conn_release(c);
         c_list_unlink(&c->link);
         c_list_unlink(&c->out_link);
         sd_event_source_disable_unref(c->io);
@@ -123,20 +126,25 @@ static void conn_release(Conn *c) {
 }
 
 void conn_close(Conn *c) {
-        if (!c->dead) {
-                c->dead = true;
-                c->proto->n_conns--;
-                sd_event_source_disable_unref(c->io);
-                c->io = NULL;
-                c->srb_io = sd_event_source_disable_unref(c->srb_io);
-                conn_shm_log_stats(c);
-                conn_release(c);
-                /* Free on the next iteration (we may be inside its own dispatch). */
-                if (c->proto->flush)
-                        (void)sd_event_source_set_enabled(c->proto->flush, SD_EVENT_ONESHOT);
+        if (c->dead)
                 return;
-        }
-        /* Second call (from the flush): really free. */
+        c->dead = true;
+        c->proto->n_conns--;
+        sd_event_source_disable_unref(c->io);
+        c->io = NULL;
+        c->srb_io = sd_event_source_disable_unref(c->srb_io);
+        conn_shm_log_stats(c);
+        /* Its streams and client go on the next iteration, with the connection
+         * (conn_destroy from the flush): we may be inside a loop over some
+         * device's streams (a callback whose packet could not be queued), which
+         * must not see other streams of this connection vanish under it. Until
+         * then every packet to it is dropped (conn_send_packet). */
+        if (c->proto->flush)
+                (void)sd_event_source_set_enabled(c->proto->flush, SD_EVENT_ONESHOT);
+}
+
+void conn_destroy(Conn *c) {
+        conn_close(c);
         conn_free(c);
 }
 

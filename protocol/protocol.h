@@ -184,7 +184,12 @@ Listener *listener_free(Listener *l);
 
 /* Connections */
 int conn_new(Protocol *p, Listener *l, int fd, Conn **ret);
-void conn_close(Conn *c);          /* deferred-safe: marks dead, frees on next iteration */
+/* Marks c dead (idempotent): its packets are dropped from now on; the connection,
+ * its streams and its client are freed on the next loop iteration (conn_destroy
+ * from Protocol.flush), never inside the caller's dispatch. */
+void conn_close(Conn *c);
+/* Closes and frees c now (the flush, protocol_disconnect_all). */
+void conn_destroy(Conn *c);
 /* Process what is readable now and flush; used by the loop and by the fuzzer. */
 int conn_process(Conn *c);
 /* Write what the socket takes now. */

@@ -148,7 +148,7 @@ static int protocol_on_flush(sd_event_source *s, void *userdata) {
                         conn_flush(c);
         c_list_for_each_entry_safe(c, t2, &p->conns, link)
                 if (c->dead)
-                        conn_close(c);
+                        conn_destroy(c);
         return 0;
 }
 
@@ -193,11 +193,8 @@ void protocol_disconnect_all(Protocol *p) {
 
         if (!p)
                 return;
-        c_list_for_each_entry_safe(c, t, &p->conns, link) {
-                if (!c->dead)
-                        conn_close(c);
-                conn_close(c);
-        }
+        c_list_for_each_entry_safe(c, t, &p->conns, link)
+                conn_destroy(c);
         /* The core goes away next: stop listening to it. */
         if (c_list_is_linked(&p->core_listener.link))
                 core_remove_listener(&p->core_listener);
