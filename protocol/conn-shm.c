@@ -145,7 +145,7 @@ void conn_shm_offer_srbchannel(Conn *c) {
         log_debug("Client %u: srbchannel offered (tag %u)", conn_index(c), tag);
 }
 
-#define SRB_BATCH_USEC 1500ULL
+#define SRB_BATCH_USEC 500ULL
 #define SRB_BATCH_MIN_REQUEST_USEC 8000ULL
 
 static int protocol_on_srb_poll(sd_event_source *s, uint64_t usec, void *userdata) {
